@@ -1,0 +1,252 @@
+# Stage 3: tables and figures. Each is its own target and named rule, so that
+# `snakemake --cores 1 partA_grid_heatmap` (or the file path) rebuilds just that one.
+
+
+rule partA_grid_table:
+    input:
+        metrics=all_runs("partA", partA_names()["grid"]),
+        reference=REFERENCE,
+        code=AGGREGATION_CODE,
+    output:
+        csv="results/tables/partA_grid.csv",
+        md="results/tables/partA_grid.md",
+    params:
+        kind="grid",
+        reference_table="partA_grid",
+        cells=cfg.grid_cells(config),
+        title="Part A: grid search over feature maps (C1, C2)",
+        caption=protocol_caption("partA"),
+    log:
+        "logs/aggregate/partA_grid_table.log",
+    script:
+        "../scripts/table.py"
+
+
+rule partA_comparison_table:
+    input:
+        metrics=all_runs("partA", ["baseline"] + partA_names()["grid"])
+        + all_runs("partA_best", partA_names()["on_best"]),
+        best_cell="results/partA/best_cell.json",
+        reference=REFERENCE,
+        code=AGGREGATION_CODE,
+    output:
+        csv="results/tables/partA_comparison.csv",
+        md="results/tables/partA_comparison.md",
+    params:
+        kind="comparison",
+        reference_table="partA_comparison",
+        baseline=config["partA"]["baseline"],
+        on_best=partA_names()["on_best"],
+        title="Part A: the six models",
+        caption=protocol_caption("partA"),
+    log:
+        "logs/aggregate/partA_comparison_table.log",
+    script:
+        "../scripts/table.py"
+
+
+rule partA_grid_heatmap:
+    input:
+        table="results/tables/partA_grid.csv",
+        code=AGGREGATION_CODE,
+    output:
+        "results/figures/partA_grid_heatmap.png",
+    params:
+        caption=protocol_caption("partA"),
+    log:
+        "logs/aggregate/partA_grid_heatmap.log",
+    script:
+        "../scripts/heatmap.py"
+
+
+rule partA_comparison_figure:
+    input:
+        table="results/tables/partA_comparison.csv",
+        code=AGGREGATION_CODE,
+    output:
+        "results/figures/partA_comparison.png",
+    params:
+        title="Part A: test accuracy of the six models",
+        caption=protocol_caption("partA"),
+    log:
+        "logs/aggregate/partA_comparison_figure.log",
+    script:
+        "../scripts/comparison_figure.py"
+
+
+rule partA_baseline_curves:
+    input:
+        histories=all_runs("partA", ["baseline"], "history.parquet"),
+        code=AGGREGATION_CODE,
+    output:
+        "results/figures/partA_baseline_curves.png",
+    params:
+        labels=["baseline"] * len(config["seeds"]),
+        figures=[("Part A: baseline CNN (C1 50, C2 60)", ["baseline"])],
+        caption=protocol_caption("partA"),
+    log:
+        "logs/aggregate/partA_baseline_curves.log",
+    script:
+        "../scripts/curves.py"
+
+
+rule partA_optimizers:
+    input:
+        histories=all_runs("partA", partA_names()["grid"], "history.parquet")
+        + all_runs("partA_best", partA_names()["on_best"], "history.parquet"),
+        best_cell="results/partA/best_cell.json",
+        code=AGGREGATION_CODE,
+    output:
+        "results/figures/partA_optimizers.png",
+    params:
+        labels=[
+            v
+            for v in partA_names()["grid"] + partA_names()["on_best"]
+            for s in config["seeds"]
+        ],
+        figures=[
+            (
+                "Part A: optimizers and dropout on the best grid cell",
+                ["grid_best"] + partA_names()["on_best"],
+            )
+        ],
+        caption=protocol_caption("partA"),
+    log:
+        "logs/aggregate/partA_optimizers.log",
+    script:
+        "../scripts/curves.py"
+
+
+rule partA_feature_maps:
+    input:
+        weights=run_outputs("partA", "baseline", config["seeds"][0], "model.pt"),
+        test="resources/cifar10/test.parquet",
+        code=AGGREGATION_CODE,
+    output:
+        [
+            f"results/figures/partA_feature_maps_{image}.png"
+            for image in config["partA"]["feature_map_images"]
+        ],
+    params:
+        images=config["partA"]["feature_map_images"],
+    log:
+        "logs/aggregate/partA_feature_maps.log",
+    script:
+        "../scripts/feature_maps.py"
+
+
+rule partB_dropout_table:
+    input:
+        metrics=all_runs("partB", partB_dropout_variants()),
+        reference=REFERENCE,
+        code=AGGREGATION_CODE,
+    output:
+        csv="results/tables/partB_dropout.csv",
+        md="results/tables/partB_dropout.md",
+    params:
+        kind="dropout",
+        reference_table="partB_dropout",
+        pairs=config["partB"]["dropout_table"],
+        title="Part B: Table 1, each model without and with dropout",
+        caption=protocol_caption("partB"),
+    log:
+        "logs/aggregate/partB_dropout_table.log",
+    script:
+        "../scripts/table.py"
+
+
+rule partB_rnn_variants_table:
+    input:
+        metrics=all_runs("partB", config["partB"]["rnn_table"]),
+        reference=REFERENCE,
+        code=AGGREGATION_CODE,
+    output:
+        csv="results/tables/partB_rnn_variants.csv",
+        md="results/tables/partB_rnn_variants.md",
+    params:
+        kind="variants",
+        reference_table="partB_rnn_variants",
+        variants=config["partB"]["rnn_table"],
+        title="Part B: Table 2, recurrent cell, depth and gradient clipping",
+        caption=protocol_caption("partB"),
+    log:
+        "logs/aggregate/partB_rnn_variants_table.log",
+    script:
+        "../scripts/table.py"
+
+
+rule partB_all_table:
+    input:
+        metrics=all_runs("partB", partB_variants()),
+        reference=REFERENCE,
+        code=AGGREGATION_CODE,
+    output:
+        csv="results/tables/partB_all.csv",
+        md="results/tables/partB_all.md",
+    params:
+        kind="variants",
+        reference_table=["partB_dropout", "partB_rnn_variants"],
+        variants=partB_variants(),
+        title="Part B: every text model",
+        caption=protocol_caption("partB"),
+    log:
+        "logs/aggregate/partB_all_table.log",
+    script:
+        "../scripts/table.py"
+
+
+rule partB_comparison:
+    input:
+        table="results/tables/partB_all.csv",
+        code=AGGREGATION_CODE,
+    output:
+        "results/figures/partB_comparison.png",
+    params:
+        title="Part B: test accuracy of every text model",
+        caption=protocol_caption("partB"),
+    log:
+        "logs/aggregate/partB_comparison.log",
+    script:
+        "../scripts/comparison_figure.py"
+
+
+rule partB_curves:
+    input:
+        histories=all_runs("partB", partB_dropout_variants(), "history.parquet"),
+        code=AGGREGATION_CODE,
+    output:
+        [f"results/figures/partB_{model}_curves.png" for model in config["partB"]["dropout_table"]],
+    params:
+        labels=[v for v in partB_dropout_variants() for s in config["seeds"]],
+        figures=partB_curve_figures(),
+        caption=protocol_caption("partB"),
+    log:
+        "logs/aggregate/partB_curves.log",
+    script:
+        "../scripts/curves.py"
+
+
+rule partB_rnn_variants:
+    input:
+        histories=all_runs("partB", config["partB"]["rnn_table"], "history.parquet"),
+        code=AGGREGATION_CODE,
+    output:
+        "results/figures/partB_rnn_variants.png",
+    params:
+        labels=[v for v in config["partB"]["rnn_table"] for s in config["seeds"]],
+        figures=[("Part B: recurrent variants", config["partB"]["rnn_table"])],
+        caption=protocol_caption("partB"),
+    log:
+        "logs/aggregate/partB_rnn_variants.log",
+    script:
+        "../scripts/curves.py"
+
+
+rule partA:
+    input:
+        partA_tables() + partA_figures(),
+
+
+rule partB:
+    input:
+        partB_tables() + partB_figures(),

@@ -1,0 +1,199 @@
+# Helpers shared by every stage: config checks, input selection, per-variant params.
+import sys
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
+
+from cz4042 import config as cfg
+from cz4042.errors import PipelineError
+
+SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
+PACKAGE = Path(workflow.basedir) / "workflow" / "scripts" / "cz4042"
+# Code a run's numbers depend on: editing it reruns training; editing plots does not.
+TRAINING_CODE = [
+    str(PACKAGE / name)
+    for name in ("engine.py", "models.py", "optim.py", "training.py", "cifar.py", "tokenize.py")
+]
+AGGREGATION_CODE = [str(PACKAGE / name) for name in ("aggregate.py", "plots.py")]
+REFERENCE = "workflow/reference/report_2019.csv"
+RUN_FILES = ("history.parquet", "metrics.json", "model.pt")
+
+
+def check_config():
+    """Fail before any job with one line naming the offending key or file."""
+    import yaml
+
+    try:
+        for path in workflow.configfiles:
+            cfg.check_unique_keys(path)
+        cfg.validate(config, yaml.safe_load(SCHEMA.read_text()))
+        for key, path in config["course_files"].items():
+            if path is not None and not Path(path).is_file():
+                raise PipelineError(f"config key course_files.{key}: no such file {path}")
+    except PipelineError as error:
+        raise WorkflowError(str(error)) from None
+
+
+# ----------------------------------------------------------------------------- data
+def course_file(key):
+    return config["course_files"][key]
+
+
+def cifar_source(split):
+    """Course file or the official archive, as the preparation script expects it."""
+    path = course_file(f"cifar_{split}")
+    if path:
+        return {"file": path, "key": f"course_files.cifar_{split}"}
+    batches = config["cifar10"]["train_batches"] if split == "train" else ["test_batch"]
+    return {"archive": "resources/downloads/cifar-10-python.tar.gz", "batches": batches}
+
+
+def dbpedia_source(split):
+    path = course_file(f"dbpedia_{split}")
+    if path:
+        return {"file": path, "key": f"course_files.dbpedia_{split}"}
+    return {"archive": "resources/downloads/dbpedia_csv.tgz"}
+
+
+def source_inputs(sources):
+    return sorted({s.get("file") or s["archive"] for s in sources})
+
+
+def cifar_inputs(wildcards):
+    return source_inputs([cifar_source("train"), cifar_source("test")])
+
+
+def dbpedia_inputs(wildcards):
+    return source_inputs([dbpedia_source("train"), dbpedia_source("test")])
+
+
+# ----------------------------------------------------------------------------- runs
+def run_dir(family, variant, seed):
+    return f"results/runs/{family}/{variant}/seed{seed}"
+
+
+def run_outputs(family, variant, seed, name="metrics.json"):
+    return f"{run_dir(family, variant, seed)}/{name}"
+
+
+def all_runs(family, variants, name="metrics.json"):
+    return [run_outputs(family, v, s, name) for v in variants for s in config["seeds"]]
+
+
+def variant_pattern(names):
+    return "|".join(names) if names else "^$"
+
+
+def partA_names():
+    return cfg.cifar_variant_names(config)
+
+
+def partA_run(wildcards):
+    return cfg.cifar_run(config, wildcards.variant)
+
+
+def partA_best_run(wildcards):
+    return cfg.on_best_run(config, wildcards.variant)
+
+
+def partB_run(wildcards):
+    return cfg.text_run(config, wildcards.variant)
+
+
+def partB_inputs(wildcards):
+    kind = cfg.input_kind(cfg.text_run(config, wildcards.variant)["model"])
+    inputs = {
+        "train": f"resources/dbpedia/{kind}_ids_train.parquet",
+        "test": f"resources/dbpedia/{kind}_ids_test.parquet",
+    }
+    if kind == "word":
+        inputs["vocab"] = "resources/dbpedia/vocab.parquet"
+    return inputs
+
+
+def resume_state(family):
+    """Where a run's resumable state lives: outside results/ and undeclared, so that
+    Snakemake never deletes it as an incomplete output before a restart resumes it."""
+
+    def path(wildcards):
+        return f"resources/resume/{family}/{wildcards.variant}/seed{wildcards.seed}.pt"
+
+    return path
+
+
+def seed_of(wildcards):
+    return int(wildcards.seed)
+
+
+# ----------------------------------------------------------------------------- targets
+def partA_figures():
+    images = config["partA"]["feature_map_images"]
+    return [
+        "results/figures/partA_baseline_curves.png",
+        *[f"results/figures/partA_feature_maps_{i}.png" for i in images],
+        "results/figures/partA_grid_heatmap.png",
+        "results/figures/partA_optimizers.png",
+        "results/figures/partA_comparison.png",
+    ]
+
+
+def partA_tables():
+    return [f"results/tables/partA_{name}.{ext}" for name in ("grid", "comparison") for ext in ("csv", "md")]
+
+
+def partB_figures():
+    models = list(config["partB"]["dropout_table"])
+    return [
+        *[f"results/figures/partB_{m}_curves.png" for m in models],
+        "results/figures/partB_rnn_variants.png",
+        "results/figures/partB_comparison.png",
+    ]
+
+
+def partB_tables():
+    return [
+        f"results/tables/partB_{name}.{ext}"
+        for name in ("dropout", "rnn_variants", "all")
+        for ext in ("csv", "md")
+    ]
+
+
+def final_outputs():
+    return partA_tables() + partA_figures() + partB_tables() + partB_figures()
+
+
+# ----------------------------------------------------------------------------- captions
+def protocol_caption(part):
+    """What a table or figure was run with, for its caption."""
+    protocol = config[part]["protocol"]
+    optimizer = ", ".join(f"{k} {v}" for k, v in protocol["optimizer"].items())
+    text = (
+        f"Profile '{config['profile']}': {protocol['epochs']} epochs, batch {protocol['batch_size']}, "
+        f"{optimizer}; seeds {config['seeds']}; accuracy = final-epoch test accuracy."
+    )
+    if part == "partA":
+        overridden = [
+            cfg.grid_name(cell)
+            for cell in config["partA"]["grid"]["cells"]
+            if set(cell) - {"c1", "c2"}
+        ]
+        if overridden:
+            text += f" Cells {', '.join(overridden)} override the protocol (see the 'epochs' and 'train n' columns)."
+    return text
+
+
+def partB_variants():
+    return list(config["partB"]["variants"])
+
+
+def partB_dropout_variants():
+    return [v for pair in config["partB"]["dropout_table"].values() for v in pair]
+
+
+def partB_curve_figures():
+    return [
+        (f"Part B: {model} without / with dropout", pair)
+        for model, pair in config["partB"]["dropout_table"].items()
+    ]

@@ -1,0 +1,111 @@
+# Stage 1: official archives (or the course files) -> checked Parquet -> token ids.
+
+
+rule download_cifar10:
+    output:
+        "resources/downloads/cifar-10-python.tar.gz",
+    params:
+        url=config["downloads"]["cifar10"]["url"],
+        checksum=config["downloads"]["cifar10"]["checksum"],
+        members=[
+            "cifar-10-batches-py/" + name
+            for name in config["cifar10"]["train_batches"] + ["test_batch"]
+        ],
+    log:
+        "logs/data/download_cifar10.log",
+    localrule: True
+    retries: 2
+    script:
+        "../scripts/download.py"
+
+
+rule download_dbpedia:
+    output:
+        "resources/downloads/dbpedia_csv.tgz",
+    params:
+        url=config["downloads"]["dbpedia"]["url"],
+        checksum=config["downloads"]["dbpedia"]["checksum"],
+        members=["dbpedia_csv/train.csv", "dbpedia_csv/test.csv"],
+    log:
+        "logs/data/download_dbpedia.log",
+    localrule: True
+    retries: 2
+    script:
+        "../scripts/download.py"
+
+
+rule prepare_cifar10:
+    input:
+        cifar_inputs,
+    output:
+        train="resources/cifar10/train.parquet",
+        test="resources/cifar10/test.parquet",
+    params:
+        train_source=cifar_source("train"),
+        test_source=cifar_source("test"),
+        n_train=config["cifar10"]["n_train"],
+        n_test=config["cifar10"]["n_test"],
+    log:
+        "logs/data/prepare_cifar10.log",
+    script:
+        "../scripts/prepare_cifar10.py"
+
+
+rule prepare_dbpedia:
+    input:
+        dbpedia_inputs,
+    output:
+        train="resources/dbpedia/train.parquet",
+        test="resources/dbpedia/test.parquet",
+    params:
+        train_source=dbpedia_source("train"),
+        test_source=dbpedia_source("test"),
+        train_per_class=config["dbpedia"]["train_per_class"],
+        test_per_class=config["dbpedia"]["test_per_class"],
+        seed=config["dbpedia"]["sample_seed"],
+        archive_train_rows=config["dbpedia"]["archive_train_rows"],
+        archive_test_rows=config["dbpedia"]["archive_test_rows"],
+    log:
+        "logs/data/prepare_dbpedia.log",
+    script:
+        "../scripts/prepare_dbpedia.py"
+
+
+rule char_ids:
+    input:
+        train="resources/dbpedia/train.parquet",
+        test="resources/dbpedia/test.parquet",
+    output:
+        train="resources/dbpedia/char_ids_train.parquet",
+        test="resources/dbpedia/char_ids_test.parquet",
+    params:
+        field=config["text_inputs"]["char_field"],
+        max_len=config["text_inputs"]["max_len"],
+    log:
+        "logs/data/char_ids.log",
+    script:
+        "../scripts/char_ids.py"
+
+
+rule word_ids:
+    input:
+        train="resources/dbpedia/train.parquet",
+        test="resources/dbpedia/test.parquet",
+    output:
+        vocab="resources/dbpedia/vocab.parquet",
+        train="resources/dbpedia/word_ids_train.parquet",
+        test="resources/dbpedia/word_ids_test.parquet",
+    params:
+        max_len=config["text_inputs"]["max_len"],
+    log:
+        "logs/data/word_ids.log",
+    script:
+        "../scripts/word_ids.py"
+
+
+rule data:
+    input:
+        rules.prepare_cifar10.output,
+        rules.prepare_dbpedia.output,
+        rules.char_ids.output,
+        rules.word_ids.output,

@@ -1,0 +1,34 @@
+# Stage 2b: Part B training (DBpedia): every text variant is a config entry run by the
+# same script and engine as Part A.
+
+
+rule train_partB:
+    input:
+        unpack(partB_inputs),
+        code=TRAINING_CODE,
+    output:
+        history="results/runs/partB/{variant}/seed{seed}/history.parquet",
+        metrics="results/runs/partB/{variant}/seed{seed}/metrics.json",
+        weights="results/runs/partB/{variant}/seed{seed}/model.pt",
+    wildcard_constraints:
+        variant=variant_pattern(list(config["partB"]["variants"])),
+        seed=r"\d+",
+    params:
+        name="{variant}",
+        run=partB_run,
+        seed=seed_of,
+        resume=resume_state("partB"),
+        checkpoint_every=config["checkpoint_every"],
+        device=config["device"],
+        deterministic=config["deterministic"],
+    threads: config["partB"]["resources"]["threads"]
+    resources:
+        gpu=1,
+        mem_mb=config["partB"]["resources"]["mem_mb"],
+        runtime=config["partB"]["resources"]["runtime"],
+    log:
+        "logs/partB/{variant}/seed{seed}.log",
+    benchmark:
+        "benchmarks/partB/{variant}/seed{seed}.tsv"
+    script:
+        "../scripts/train.py"

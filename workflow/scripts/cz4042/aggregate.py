@@ -1,0 +1,201 @@
+"""From run records (metrics JSON, history Parquet) to the comparison tables.
+
+Pure functions over DataFrames; the report's numbers come in as a table
+(workflow/reference/report_2019.csv), never from code.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from .engine import HISTORY_COLUMNS
+from .errors import PipelineError
+
+RUN_FIELDS = ["variant", "seed", "final_test_accuracy", "best_test_accuracy", "final_train_loss", "total_seconds",
+              "epochs_run", "train_examples", "diverged", "diverged_epoch"]
+
+
+# ----------------------------------------------------------------------------- reading
+def read_metrics(path: str | Path) -> dict:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            record = json.load(handle)
+    except (OSError, json.JSONDecodeError) as error:
+        raise PipelineError(f"{path}: unreadable metrics ({error})") from None
+    missing = [field for field in RUN_FIELDS if field not in record]
+    if missing:
+        raise PipelineError(f"{path}: metrics lack {', '.join(missing)}")
+    return record
+
+
+def read_runs(paths: list[str | Path]) -> pd.DataFrame:
+    """One row per run: the fields the tables use, plus device and library versions."""
+    rows = []
+    for path in paths:
+        record = read_metrics(path)
+        env = record.get("environment", {})
+        rows.append({**{f: record[f] for f in RUN_FIELDS}, "device": env.get("device_name"),
+                     "torch": env.get("torch"), "epochs": record.get("protocol", {}).get("epochs")})
+    return pd.DataFrame(rows, columns=RUN_FIELDS + ["device", "torch", "epochs"])
+
+
+def read_history(path: str | Path) -> pd.DataFrame:
+    """A run's per-epoch history; an empty, truncated or foreign file fails naming it."""
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as error:  # pyarrow raises several types for a damaged file
+        raise PipelineError(f"{path}: unreadable history ({type(error).__name__}: {error})") from None
+    missing = [c for c in HISTORY_COLUMNS if c not in frame.columns]
+    if missing:
+        raise PipelineError(f"{path}: history lacks columns {', '.join(missing)}")
+    if frame.empty:
+        raise PipelineError(f"{path}: history has no epochs")
+    return frame
+
+
+def read_reference(path: str | Path, tables: str | list[str]) -> pd.DataFrame:
+    """The report's rows of one or more tables, by variant (first table wins)."""
+    tables = [tables] if isinstance(tables, str) else list(tables)
+    frame = pd.read_csv(path)
+    frame = frame[frame["table"].isin(tables)].copy()
+    frame["order"] = frame["table"].map(tables.index)
+    frame = frame.sort_values("order", kind="stable").drop_duplicates("variant")
+    return frame.set_index("variant").drop(columns=["table", "order"])
+
+
+# ----------------------------------------------------------------------------- summaries
+def summarize(runs: pd.DataFrame) -> pd.DataFrame:
+    """Mean and sd over seeds per variant (sd is NaN for a single seed)."""
+    grouped = runs.groupby("variant", sort=False)
+    summary = pd.DataFrame({
+        "seeds": grouped["seed"].count(),
+        "test_accuracy": grouped["final_test_accuracy"].mean(),
+        "test_accuracy_sd": grouped["final_test_accuracy"].std(ddof=1),
+        "best_test_accuracy": grouped["best_test_accuracy"].mean(),
+        "final_train_loss": grouped["final_train_loss"].mean(),
+        "train_seconds": grouped["total_seconds"].mean(),
+        "epochs": grouped["epochs_run"].max(),
+        "train_examples": grouped["train_examples"].max(),
+        "diverged": grouped["diverged"].sum().astype(int),
+    })
+    return summary
+
+
+def select_best_cell(summary: pd.DataFrame, cells: list[dict], select_by: str) -> dict:
+    """The grid cell with the highest mean test accuracy: final epoch's (as the report)
+    or best epoch's. Ties go to the cell listed first."""
+    column = {"final": "test_accuracy", "best": "best_test_accuracy"}[select_by]
+    best, best_score = None, -math.inf
+    for cell in cells:
+        if cell["variant"] not in summary.index:
+            raise PipelineError(f"no runs of grid cell {cell['variant']}")
+        score = summary.loc[cell["variant"], column]
+        if score > best_score:
+            best, best_score = cell, score
+    return {**best, "select_by": select_by, "test_accuracy": float(best_score)}
+
+
+def with_reference(table: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
+    """Add the report's numbers beside ours, and ours minus the report's."""
+    out = table.copy()
+    ref = reference.reindex(out["variant"])
+    out.insert(1, "label", ref["label"].to_numpy())
+    out["report_test_accuracy"] = ref["test_accuracy"].to_numpy()
+    out["delta_test_accuracy"] = out["test_accuracy"] - out["report_test_accuracy"]
+    for column in ("train_seconds", "final_train_loss"):
+        if ref[column].notna().any():
+            out[f"report_{column}"] = ref[column].to_numpy()
+    return out
+
+
+def rows_for(summary: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
+    missing = [v for v in variants if v not in summary.index]
+    if missing:
+        raise PipelineError(f"no runs of variant {', '.join(missing)}")
+    return summary.loc[variants].reset_index().rename(columns={"index": "variant"})
+
+
+def grid_table(runs: pd.DataFrame, cells: list[dict], reference: pd.DataFrame) -> pd.DataFrame:
+    table = rows_for(summarize(runs), [c["variant"] for c in cells])
+    table.insert(1, "c1", [c["c1"] for c in cells])
+    table.insert(2, "c2", [c["c2"] for c in cells])
+    return with_reference(table, reference)
+
+
+def comparison_table(runs: pd.DataFrame, baseline: dict, best_cell: dict, on_best: list[str],
+                     reference: pd.DataFrame) -> pd.DataFrame:
+    """Baseline, the best grid cell (as 'grid_best'), then the on-best variants."""
+    table = rows_for(summarize(runs), ["baseline", best_cell["variant"], *on_best])
+    best_maps = f"({best_cell['c1']}, {best_cell['c2']})"
+    table["cell"] = [f"({baseline['c1']}, {baseline['c2']})"] + [best_maps] * (len(table) - 1)
+    table.loc[1, "variant"] = "grid_best"
+    return with_reference(table, reference)
+
+
+def dropout_table(runs: pd.DataFrame, pairs: dict[str, list[str]], reference: pd.DataFrame) -> pd.DataFrame:
+    """The report's Table 1: each model without and with dropout."""
+    order = [variant for pair in pairs.values() for variant in pair]
+    table = rows_for(summarize(runs), order)
+    table.insert(1, "model", [model for model, pair in pairs.items() for _ in pair])
+    table.insert(2, "dropout", ["no", "yes"] * len(pairs))
+    return with_reference(table, reference)
+
+
+def variants_table(runs: pd.DataFrame, variants: list[str], reference: pd.DataFrame) -> pd.DataFrame:
+    return with_reference(rows_for(summarize(runs), variants), reference)
+
+
+# ----------------------------------------------------------------------------- output
+def mixed_environment_warning(runs: pd.DataFrame) -> str | None:
+    """A warning line when the runs behind one table differ in device or torch version."""
+    notes = []
+    for column in ("device", "torch"):
+        values = sorted(set(runs[column].dropna().astype(str)))
+        if len(values) > 1:
+            notes.append(f"{column}: {', '.join(values)}")
+    return "Warning: these runs mix " + "; ".join(notes) if notes else None
+
+
+def _fmt_accuracy(mean: float, sd: float) -> str:
+    if pd.isna(mean):
+        return "—"
+    return f"{100 * mean:.1f}" + ("" if pd.isna(sd) else f" ± {100 * sd:.1f}")
+
+
+def to_markdown(table: pd.DataFrame, title: str, notes: list[str]) -> str:
+    """A readable Markdown table: accuracies in percent with ± sd over seeds."""
+    shown = pd.DataFrame({"variant": table["variant"], "label": table["label"].fillna("")})
+    for column in ("c1", "c2", "model", "dropout", "cell"):
+        if column in table:
+            shown[column] = table[column]
+    shown["ours: test acc. %"] = [_fmt_accuracy(m, s) for m, s in zip(table["test_accuracy"], table["test_accuracy_sd"])]
+    shown["report %"] = [("—" if pd.isna(v) else f"{100 * v:.1f}") for v in table["report_test_accuracy"]]
+    shown["Δ points"] = [("—" if pd.isna(v) else f"{100 * v:+.1f}") for v in table["delta_test_accuracy"]]
+    shown["ours: time s"] = table["train_seconds"].map(lambda v: f"{v:.0f}")
+    if "report_train_seconds" in table:
+        shown["report time s"] = table["report_train_seconds"].map(lambda v: "—" if pd.isna(v) else f"{v:.0f}")
+    shown["ours: final train loss"] = table["final_train_loss"].map(lambda v: f"{v:.3g}")
+    if "report_final_train_loss" in table:
+        shown["report train loss"] = table["report_final_train_loss"].map(lambda v: "—" if pd.isna(v) else f"{v:.3g}")
+    shown["epochs"] = table["epochs"]
+    shown["train n"] = table["train_examples"]
+    shown["seeds"] = table["seeds"]
+    shown["diverged"] = table["diverged"]
+    lines = [f"# {title}", "", *notes, "", shown.to_markdown(index=False), ""]
+    return "\n".join(lines)
+
+
+def write_table(table: pd.DataFrame, csv_path: str, md_path: str, title: str, notes: list[str]) -> None:
+    from .atomic import write_csv, write_text
+
+    write_csv(csv_path, table)
+    write_text(md_path, to_markdown(table, title, notes))
+
+
+def table_notes(runs: pd.DataFrame, caption: str) -> list[str]:
+    warning = mixed_environment_warning(runs)
+    return [caption] + ([f"**{warning}**"] if warning else [])

@@ -1,0 +1,157 @@
+"""Config checks and the per-variant views the rules hand to their scripts.
+
+The Snakefile validates `config` here before building the DAG, then asks for each
+variant's hyperparameters, so that a rule's `params:` carry only what that variant
+uses (and a change to one variant reruns only that variant).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import jsonschema
+import yaml
+
+from .errors import PipelineError
+
+PROTOCOL_KEYS = ("epochs", "batch_size", "drop_last", "optimizer", "grad_clip", "train_subset", "eval_batch_size")
+BASELINE = "baseline"
+
+
+# ----------------------------------------------------------------------------- checks
+def _key_path(error: jsonschema.ValidationError) -> str:
+    return ".".join(str(part) for part in error.absolute_path) or "(top level)"
+
+
+def validate(config: dict, schema: dict) -> None:
+    """Raise a one-line PipelineError naming the first offending key."""
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(config), key=lambda e: (len(list(e.absolute_path)), list(map(str, e.absolute_path))))
+    if errors:
+        error = jsonschema.exceptions.best_match(errors)
+        raise PipelineError(f"config key {_key_path(error)}: {error.message}")
+    check_semantics(config)
+
+
+def check_semantics(config: dict) -> None:
+    """What a schema cannot say: names used twice, table rows naming unknown variants."""
+    names = cifar_variant_names(config)
+    seen = set()
+    for index, name in enumerate(names["grid"]):
+        if name in seen:
+            raise PipelineError(f"config key partA.grid.cells.{index}: cell {name} is listed twice")
+        seen.add(name)
+    for name in config["partA"]["on_best"]:
+        if name == BASELINE or name in seen:
+            raise PipelineError(f"config key partA.on_best.{name}: the name is also a grid or baseline variant")
+    variants = config["partB"]["variants"]
+    for row, pair in config["partB"]["dropout_table"].items():
+        for name in pair:
+            if name not in variants:
+                raise PipelineError(f"config key partB.dropout_table.{row}: unknown variant {name!r}")
+    rows = config["partB"]["rnn_table"]
+    for index, name in enumerate(rows):
+        if name not in variants:
+            raise PipelineError(f"config key partB.rnn_table.{index}: unknown variant {name!r}")
+        if name in rows[:index]:
+            raise PipelineError(f"config key partB.rnn_table.{index}: variant {name!r} is listed twice")
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a mapping naming the same key twice (PyYAML would
+    silently keep the last one, hiding a variant)."""
+
+
+def _construct_unique_mapping(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise PipelineError(f"{node.start_mark.name}, line {key_node.start_mark.line + 1}: key {key!r} is given twice")
+        seen.add(key)
+    return loader.construct_mapping(node, deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping)
+
+
+def check_unique_keys(path: str) -> None:
+    with open(path, encoding="utf-8") as handle:
+        yaml.load(handle, Loader=_UniqueKeyLoader)
+
+
+# ----------------------------------------------------------------------------- views
+def grid_name(cell: dict) -> str:
+    return f"grid_{cell['c1']}x{cell['c2']}"
+
+
+def cifar_variant_names(config: dict) -> dict[str, list[str]]:
+    part = config["partA"]
+    return {
+        "baseline": [BASELINE],
+        "grid": [grid_name(cell) for cell in part["grid"]["cells"]],
+        "on_best": list(part["on_best"]),
+    }
+
+
+def split_variant(entry: dict) -> tuple[dict, dict]:
+    """(protocol overrides, model arguments) of a variant entry."""
+    overrides = {k: v for k, v in entry.items() if k in PROTOCOL_KEYS}
+    model_args = {k: v for k, v in entry.items() if k not in PROTOCOL_KEYS}
+    return overrides, model_args
+
+
+def merged_protocol(base: dict, overrides: dict) -> dict:
+    protocol = copy.deepcopy(base)
+    protocol.update(copy.deepcopy(overrides))
+    return protocol
+
+
+def cifar_run(config: dict, variant: str) -> dict:
+    """Model arguments and protocol of a baseline or grid variant."""
+    part = config["partA"]
+    if variant == BASELINE:
+        entry = part["baseline"]
+    else:
+        cells = {grid_name(cell): cell for cell in part["grid"]["cells"]}
+        if variant not in cells:
+            raise PipelineError(f"unknown Part A variant {variant!r}; valid: {', '.join([BASELINE, *cells])}")
+        entry = cells[variant]
+    overrides, args = split_variant(entry)
+    return {"model": "cifar_cnn", "model_args": {**part["model"], **args},
+            "protocol": merged_protocol(part["protocol"], overrides)}
+
+
+def grid_cells(config: dict) -> list[dict]:
+    """Each grid cell's variant name, maps and protocol overrides (for best-cell selection)."""
+    cells = []
+    for cell in config["partA"]["grid"]["cells"]:
+        overrides, args = split_variant(cell)
+        cells.append({"variant": grid_name(cell), "c1": args["c1"], "c2": args["c2"], "protocol_overrides": overrides})
+    return cells
+
+
+def on_best_run(config: dict, variant: str) -> dict:
+    """A variant trained on the best grid cell. Its c1/c2 and the cell's own protocol
+    overrides come from the best-cell file at run time; these are the rest."""
+    part = config["partA"]
+    if variant not in part["on_best"]:
+        raise PipelineError(f"unknown Part A on-best variant {variant!r}; valid: {', '.join(part['on_best'])}")
+    overrides, args = split_variant(part["on_best"][variant])
+    return {"model": "cifar_cnn", "model_args": {**part["model"], **args},
+            "protocol": part["protocol"], "protocol_overrides": overrides}
+
+
+def input_kind(model: str) -> str:
+    """Text models are named <input>_<architecture>: char_cnn reads char ids, word_rnn
+    word ids (the registry in models.py says the same; a test checks they agree)."""
+    return model.split("_", 1)[0]
+
+
+def text_run(config: dict, variant: str) -> dict:
+    part = config["partB"]
+    if variant not in part["variants"]:
+        raise PipelineError(f"unknown Part B variant {variant!r}; valid: {', '.join(part['variants'])}")
+    overrides, args = split_variant(part["variants"][variant])
+    model = args.pop("model")
+    return {"model": model, "model_args": args, "protocol": merged_protocol(part["protocol"], overrides)}

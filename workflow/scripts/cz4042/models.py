@@ -1,0 +1,243 @@
+"""The model registry: every network of the report, built by name from explicit arguments.
+
+`build_model(name, **args)` is the only way the pipeline makes a model, so a checkpoint's
+(`model`, `model_args`) pair rebuilds it exactly. Each entry also says which input it
+reads (`image`, `char` or `word` ids), so the training engine knows what to feed it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+CHAR_VOCAB = 256
+
+
+# ----------------------------------------------------------------------------- init
+def truncated_normal_(tensor: torch.Tensor, std: float) -> torch.Tensor:
+    """TF's truncated_normal: a normal with `std`, redrawn beyond 2 std."""
+    return nn.init.trunc_normal_(tensor, mean=0.0, std=std, a=-2 * std, b=2 * std)
+
+
+def glorot_uniform_(tensor: torch.Tensor, fan_in: int, fan_out: int) -> torch.Tensor:
+    limit = math.sqrt(6.0 / (fan_in + fan_out))
+    return nn.init.uniform_(tensor, -limit, limit)
+
+
+def same_max_pool1d(x: torch.Tensor, window: int, stride: int) -> torch.Tensor:
+    """TF's max_pool with padding='SAME' on [batch, channels, time]."""
+    length = x.shape[-1]
+    out_len = math.ceil(length / stride)
+    pad = max((out_len - 1) * stride + window - length, 0)
+    x = F.pad(x, (pad // 2, pad - pad // 2), value=float("-inf"))
+    return F.max_pool1d(x, window, stride)
+
+
+# ----------------------------------------------------------------------------- Part A
+class CifarCNN(nn.Module):
+    """C1 conv 9x9 -> S1 pool 2 -> C2 conv 5x5 -> S2 pool 2 -> F3 dense -> F4 logits."""
+
+    def __init__(self, c1: int = 50, c2: int = 60, f3: int = 300, dropout: float = 0.0,
+                 num_classes: int = 10, init: str = "starter"):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, c1, 9)
+        self.conv2 = nn.Conv2d(c1, c2, 5)
+        self.fc3 = nn.Linear(c2 * 4 * 4, f3)
+        self.fc4 = nn.Linear(f3, num_classes)
+        self.dropout = nn.Dropout(dropout)
+        if init in ("starter", "fan_in"):
+            # The starter code took conv std from the *image's* 3 channels for C2 too,
+            # and the product fan_in*fan_out for the dense layers; "fan_in" is the
+            # textbook 1/sqrt(fan_in) everywhere.
+            c2_in = 3 if init == "starter" else c1
+            stds = {
+                self.conv1: 1 / math.sqrt(3 * 9 * 9),
+                self.conv2: 1 / math.sqrt(c2_in * 5 * 5),
+                self.fc3: 1 / math.sqrt(self.fc3.in_features * (f3 if init == "starter" else 1)),
+                self.fc4: 1 / math.sqrt(f3 * (num_classes if init == "starter" else 1)),
+            }
+            for layer, std in stds.items():
+                truncated_normal_(layer.weight, std)
+                nn.init.zeros_(layer.bias)
+        elif init != "torch":
+            raise ValueError(f"unknown init {init!r} for cifar_cnn; valid: starter, fan_in, torch")
+
+    def features(self, images: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The activations the report shows as feature maps."""
+        c1 = F.relu(self.conv1(images))
+        s1 = F.max_pool2d(c1, 2, 2)
+        c2 = F.relu(self.conv2(s1))
+        s2 = F.max_pool2d(c2, 2, 2)
+        return {"C1": c1, "S1": s1, "C2": c2, "S2": s2}
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        s2 = self.features(images)["S2"]
+        hidden = self.dropout(F.relu(self.fc3(s2.flatten(1))))
+        return self.fc4(hidden)
+
+
+# ----------------------------------------------------------------------------- Part B
+class OneHotConv1d(nn.Module):
+    """A 1-D convolution over one-hot ids, computed as embedding look-ups.
+
+    Its weight has nn.Conv1d's layout [out, vocab, kernel], and its output equals
+    `conv1d(one_hot(ids).transpose(1, 2), weight, bias)`; but instead of multiplying
+    mostly-zero vectors it gathers, for every window, the kernel's column of each id.
+    """
+
+    def __init__(self, vocab: int, out_channels: int, kernel: int):
+        super().__init__()
+        self.vocab, self.kernel = vocab, kernel
+        self.weight = nn.Parameter(torch.empty(out_channels, vocab, kernel))
+        self.bias = nn.Parameter(torch.zeros(out_channels))
+        nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        windows = ids.unfold(1, self.kernel, 1)  # [B, T, K]
+        offsets = torch.arange(self.kernel, device=ids.device) * self.vocab
+        table = self.weight.permute(2, 1, 0).reshape(self.kernel * self.vocab, -1)  # [K*V, out]
+        summed = F.embedding(windows + offsets, table).sum(dim=2)  # [B, T, out]
+        return (summed + self.bias).transpose(1, 2)
+
+
+class TextCNN(nn.Module):
+    """Course char/word CNN: conv 20 -> pool 4/2 SAME -> conv 20 -> pool 4/2 SAME ->
+    max over time -> (dropout) -> dense."""
+
+    def __init__(self, input_kind: str, vocab_size: int = CHAR_VOCAB, embed_dim: int = 20,
+                 filters: int = 10, kernel: int = 20, pool_window: int = 4, pool_stride: int = 2,
+                 num_classes: int = 15, dropout: float = 0.0, dropout_after_pool1: bool = False,
+                 init: str = "tf1"):
+        super().__init__()
+        self.input_kind = input_kind
+        self.pool = (pool_window, pool_stride)
+        if input_kind == "char":
+            self.conv1 = OneHotConv1d(vocab_size, filters, kernel)
+            c1_fan = (kernel * vocab_size, kernel * vocab_size * filters)
+        else:
+            self.embedding = nn.Embedding(vocab_size, embed_dim)
+            self.conv1 = nn.Conv1d(embed_dim, filters, kernel)
+            c1_fan = (kernel * embed_dim, kernel * embed_dim * filters)
+        self.conv2 = nn.Conv1d(filters, filters, kernel)
+        self.dense = nn.Linear(filters, num_classes)
+        self.dropout = nn.Dropout(dropout)
+        self.pool_dropout = nn.Dropout(dropout if dropout_after_pool1 else 0.0)
+        if init == "tf1":
+            if input_kind == "word":
+                glorot_uniform_(self.embedding.weight, vocab_size, embed_dim)
+            glorot_uniform_(self.conv1.weight, *c1_fan)
+            glorot_uniform_(self.conv2.weight, kernel * filters, kernel * filters)
+            glorot_uniform_(self.dense.weight, filters, num_classes)
+            for layer in (self.conv1, self.conv2, self.dense):
+                nn.init.zeros_(layer.bias)
+        elif init != "torch":
+            raise ValueError(f"unknown init {init!r} for text CNN; valid: tf1, torch")
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        x = ids if self.input_kind == "char" else self.embedding(ids).transpose(1, 2)
+        x = same_max_pool1d(F.relu(self.conv1(x)), *self.pool)
+        x = self.pool_dropout(x)
+        x = same_max_pool1d(F.relu(self.conv2(x)), *self.pool)
+        features = x.amax(dim=2)
+        return self.dense(self.dropout(features))
+
+
+RECURRENT_CELLS = {"gru": nn.GRU, "lstm": nn.LSTM, "vanilla": nn.RNN}
+
+
+class TextRNN(nn.Module):
+    """Course char/word RNN: (one-hot | embedding) -> recurrent layers -> last state ->
+    (dropout) -> dense."""
+
+    def __init__(self, input_kind: str, vocab_size: int = CHAR_VOCAB, embed_dim: int = 20,
+                 hidden: int = 20, cell: str = "gru", layers: int = 1, num_classes: int = 15,
+                 dropout: float = 0.0, init: str = "tf1"):
+        super().__init__()
+        if cell not in RECURRENT_CELLS:
+            raise ValueError(f"unknown cell {cell!r}; valid: {', '.join(RECURRENT_CELLS)}")
+        self.input_kind, self.cell, self.vocab_size = input_kind, cell, vocab_size
+        if input_kind == "word":
+            self.embedding = nn.Embedding(vocab_size, embed_dim)
+            input_size = embed_dim
+        else:
+            input_size = vocab_size
+        self.rnn = RECURRENT_CELLS[cell](input_size, hidden, num_layers=layers, batch_first=True)
+        self.dense = nn.Linear(hidden, num_classes)
+        self.dropout = nn.Dropout(dropout)
+        if init == "tf1":
+            if input_kind == "word":
+                glorot_uniform_(self.embedding.weight, vocab_size, embed_dim)
+            self._tf1_recurrent_init(hidden, layers, input_size)
+            glorot_uniform_(self.dense.weight, hidden, num_classes)
+            nn.init.zeros_(self.dense.bias)
+        elif init != "torch":
+            raise ValueError(f"unknown init {init!r} for text RNN; valid: tf1, torch")
+
+    def _tf1_recurrent_init(self, hidden: int, layers: int, input_size: int) -> None:
+        """TF1 cells keep one kernel [input + hidden, gates * hidden] per gate group,
+        Glorot-uniform; GRU gate biases start at 1.0 and LSTM adds forget_bias 1.0."""
+        groups = {"gru": [2, 1], "lstm": [4], "vanilla": [1]}[self.cell]
+        for layer in range(layers):
+            fan_in = (input_size if layer == 0 else hidden) + hidden
+            w_ih = getattr(self.rnn, f"weight_ih_l{layer}")
+            w_hh = getattr(self.rnn, f"weight_hh_l{layer}")
+            b_ih = getattr(self.rnn, f"bias_ih_l{layer}")
+            b_hh = getattr(self.rnn, f"bias_hh_l{layer}")
+            start = 0
+            with torch.no_grad():
+                for gates in groups:
+                    rows = slice(start, start + gates * hidden)
+                    glorot_uniform_(w_ih[rows], fan_in, gates * hidden)
+                    glorot_uniform_(w_hh[rows], fan_in, gates * hidden)
+                    start += gates * hidden
+                b_ih.zero_()
+                b_hh.zero_()
+                if self.cell == "gru":
+                    b_ih[: 2 * hidden] = 1.0
+                elif self.cell == "lstm":
+                    b_ih[hidden: 2 * hidden] = 1.0
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        if self.input_kind == "word":
+            x = self.embedding(ids)
+        else:
+            x = F.one_hot(ids, self.vocab_size).float()
+        _, state = self.rnn(x)
+        last = (state[0] if self.cell == "lstm" else state)[-1]
+        return self.dense(self.dropout(last))
+
+
+# ----------------------------------------------------------------------------- registry
+@dataclass(frozen=True)
+class ModelEntry:
+    factory: Callable[..., nn.Module]
+    input_kind: str  # "image", "char" or "word": which prepared data the model reads
+
+
+MODELS: dict[str, ModelEntry] = {
+    "cifar_cnn": ModelEntry(CifarCNN, "image"),
+    "char_cnn": ModelEntry(lambda **args: TextCNN("char", **args), "char"),
+    "word_cnn": ModelEntry(lambda **args: TextCNN("word", **args), "word"),
+    "char_rnn": ModelEntry(lambda **args: TextRNN("char", **args), "char"),
+    "word_rnn": ModelEntry(lambda **args: TextRNN("word", **args), "word"),
+}
+
+
+def model_entry(name: str) -> ModelEntry:
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise ValueError(f"unknown model {name!r}; valid models: {', '.join(sorted(MODELS))}") from None
+
+
+def build_model(name: str, **args) -> nn.Module:
+    return model_entry(name).factory(**args)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

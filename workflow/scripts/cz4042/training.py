@@ -1,0 +1,180 @@
+"""One training run, from prepared Parquet to history, metrics and weights on disk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from . import cifar, tokenize
+from .atomic import save_torch, write_json, write_parquet
+from .engine import ResumePolicy, TrainSpec, configure_cuda, configure_threads, resolve_device, train
+from .models import build_model, count_parameters, model_entry
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def fingerprint(obj) -> str:
+    """A stable hash of a JSON-able description of a run."""
+    return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
+
+
+def load_inputs(input_kind: str, train_path: str, test_path: str, subset: int | None):
+    """Tensors (train_x, train_y, test_x, test_y) for a model reading `input_kind`."""
+    if input_kind == "image":
+        train_px, train_y = cifar.read_images(train_path)
+        test_px, test_y = cifar.read_images(test_path)
+        to_x = lambda px: torch.from_numpy(px).float().div_(255.0)  # noqa: E731 - course scaling x/255
+    else:
+        train_px, train_y = tokenize.read_ids(train_path)
+        test_px, test_y = tokenize.read_ids(test_path)
+        to_x = torch.from_numpy
+    if subset is not None:
+        train_px, train_y = train_px[:subset], train_y[:subset]
+    return to_x(train_px), torch.from_numpy(train_y), to_x(test_px), torch.from_numpy(test_y)
+
+
+def vocabulary_size(vocab_path: str) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.read_metadata(vocab_path).num_rows + 1  # + the padding/unknown id 0
+
+
+def read_best_cell(best_cell_path: str) -> tuple[dict, dict]:
+    """(model arguments, protocol overrides) of the grid cell chosen as best."""
+    with open(best_cell_path) as handle:
+        cell = json.load(handle)
+    return {"c1": int(cell["c1"]), "c2": int(cell["c2"])}, dict(cell.get("protocol_overrides", {}))
+
+
+def environment(device: torch.device, threads: int) -> dict:
+    def version(package: str) -> str | None:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return None
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                                timeout=5, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {
+        "device": device.type,
+        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine(),
+        "threads": threads,
+        "torch": torch.__version__,
+        "cuda": torch.version.cuda,
+        "python": platform.python_version(),
+        "snakemake": version("snakemake"),
+        "git_commit": commit,
+    }
+
+
+def run(
+    *,
+    name: str,
+    model: str,
+    model_args: dict,
+    protocol: dict,
+    seed: int,
+    train_path: str,
+    test_path: str,
+    history_path: str,
+    metrics_path: str,
+    weights_path: str,
+    resume_path: str,
+    checkpoint_every: int,
+    device: str = "auto",
+    deterministic: bool = False,
+    threads: int = 1,
+    vocab_path: str | None = None,
+    best_cell_path: str | None = None,
+    protocol_overrides: dict | None = None,
+    log: Callable[[str], None] = print,
+) -> dict:
+    """Train `model` under `protocol` and write history, metrics and final weights.
+
+    protocol keys: epochs, batch_size, drop_last, optimizer, grad_clip (or None),
+    train_subset (or None), eval_batch_size. With `best_cell_path` (Part A's on-best
+    variants) the cell's maps and protocol overrides apply, then `protocol_overrides`.
+    """
+    started = dt.datetime.now(dt.timezone.utc)
+    configure_threads(threads)
+    target = resolve_device(device)
+    if target.type == "cuda":
+        configure_cuda(deterministic)
+    args, protocol = dict(model_args), dict(protocol)
+    if best_cell_path is not None:
+        cell_args, cell_overrides = read_best_cell(best_cell_path)
+        args.update(cell_args)
+        protocol.update(cell_overrides)
+    protocol.update(protocol_overrides or {})
+    if vocab_path is not None:
+        args["vocab_size"] = vocabulary_size(vocab_path)
+    entry = model_entry(model)
+    inputs = {"train": file_sha256(train_path), "test": file_sha256(test_path)}
+    run_id = fingerprint({"model": model, "model_args": args, "protocol": protocol, "seed": seed, "inputs": inputs})
+
+    train_x, train_y, test_x, test_y = load_inputs(entry.input_kind, train_path, test_path, protocol.get("train_subset"))
+    torch.manual_seed(seed)
+    network = build_model(model, **args)
+    spec = TrainSpec(
+        epochs=protocol["epochs"], batch_size=protocol["batch_size"], optimizer=protocol["optimizer"], seed=seed,
+        drop_last=protocol.get("drop_last", True), grad_clip=protocol.get("grad_clip"),
+        eval_batch_size=protocol.get("eval_batch_size", 1000),
+    )
+    log(f"{model} {json.dumps(args, sort_keys=True)} seed {seed}: {count_parameters(network)} parameters, "
+        f"{len(train_x)} training / {len(test_x)} test examples on {target}")
+    result = train(network, train_x, train_y, test_x, test_y, spec, target,
+                   ResumePolicy(Path(resume_path), checkpoint_every, run_id), log)
+
+    history = result.history
+    accuracy = history["test_accuracy"].to_numpy()
+    finite = np.isfinite(history["train_loss"].to_numpy())
+    metrics = {
+        "variant": name,
+        "model": model,
+        "model_args": args,
+        "protocol": protocol,
+        "seed": seed,
+        "parameters": count_parameters(network),
+        "train_examples": len(train_x),
+        "epochs_run": len(history),
+        "diverged": result.diverged_epoch is not None,
+        "diverged_epoch": result.diverged_epoch,
+        "final_test_accuracy": float(accuracy[-1]),
+        "best_test_accuracy": float(accuracy.max()),
+        "best_epoch": int(history["epoch"].iloc[int(accuracy.argmax())]),
+        "final_train_loss": float(history["train_loss"].iloc[-1]),
+        "last_finite_train_loss": float(history["train_loss"][finite].iloc[-1]) if finite.any() else None,
+        "total_seconds": float(history["seconds"].sum()),
+        "resumed_from_epoch": result.resumed_from_epoch,
+        "hparams_hash": run_id,
+        "inputs_sha256": inputs,
+        "environment": environment(target, threads),
+        "started": started.isoformat(timespec="seconds"),
+        "ended": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    save_torch(weights_path, {
+        "model": model, "model_args": args, "state_dict": network.state_dict(),
+        "optimizer": result.optimizer_state, "rng": torch.get_rng_state(), "epoch": len(history),
+    })
+    write_parquet(history_path, history)
+    write_json(metrics_path, metrics)
+    Path(resume_path).unlink(missing_ok=True)
+    return metrics
