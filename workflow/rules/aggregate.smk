@@ -10,14 +10,16 @@ rule partA_grid_table:
     output:
         csv="results/tables/partA_grid.csv",
         md="results/tables/partA_grid.md",
+    log:
+        "logs/aggregate/partA_grid_table.log",
+    conda:
+        "../envs/aggregate.yaml"
     params:
         kind="grid",
         reference_table="partA_grid",
         cells=cfg.grid_cells(config),
         title="Part A: grid search over feature maps (C1, C2)",
         caption=protocol_caption("partA"),
-    log:
-        "logs/aggregate/partA_grid_table.log",
     script:
         "../scripts/table.py"
 
@@ -32,6 +34,10 @@ rule partA_comparison_table:
     output:
         csv="results/tables/partA_comparison.csv",
         md="results/tables/partA_comparison.md",
+    log:
+        "logs/aggregate/partA_comparison_table.log",
+    conda:
+        "../envs/aggregate.yaml"
     params:
         kind="comparison",
         reference_table="partA_comparison",
@@ -39,8 +45,6 @@ rule partA_comparison_table:
         on_best=partA_names()["on_best"],
         title="Part A: the six models",
         caption=protocol_caption("partA"),
-    log:
-        "logs/aggregate/partA_comparison_table.log",
     script:
         "../scripts/table.py"
 
@@ -51,10 +55,12 @@ rule partA_grid_heatmap:
         code=AGGREGATION_CODE,
     output:
         "results/figures/partA_grid_heatmap.png",
-    params:
-        caption=protocol_caption("partA"),
     log:
         "logs/aggregate/partA_grid_heatmap.log",
+    conda:
+        "../envs/aggregate.yaml"
+    params:
+        caption=protocol_caption("partA"),
     script:
         "../scripts/heatmap.py"
 
@@ -65,11 +71,13 @@ rule partA_comparison_figure:
         code=AGGREGATION_CODE,
     output:
         "results/figures/partA_comparison.png",
+    log:
+        "logs/aggregate/partA_comparison_figure.log",
+    conda:
+        "../envs/aggregate.yaml"
     params:
         title="Part A: test accuracy of the six models",
         caption=protocol_caption("partA"),
-    log:
-        "logs/aggregate/partA_comparison_figure.log",
     script:
         "../scripts/comparison_figure.py"
 
@@ -80,12 +88,14 @@ rule partA_baseline_curves:
         code=AGGREGATION_CODE,
     output:
         "results/figures/partA_baseline_curves.png",
+    log:
+        "logs/aggregate/partA_baseline_curves.log",
+    conda:
+        "../envs/aggregate.yaml"
     params:
         labels=["baseline"] * len(config["seeds"]),
         figures=[("Part A: baseline CNN (C1 50, C2 60)", ["baseline"])],
         caption=protocol_caption("partA"),
-    log:
-        "logs/aggregate/partA_baseline_curves.log",
     script:
         "../scripts/curves.py"
 
@@ -98,6 +108,10 @@ rule partA_optimizers:
         code=AGGREGATION_CODE,
     output:
         "results/figures/partA_optimizers.png",
+    log:
+        "logs/aggregate/partA_optimizers.log",
+    conda:
+        "../envs/aggregate.yaml"
     params:
         labels=[
             v
@@ -111,8 +125,6 @@ rule partA_optimizers:
             )
         ],
         caption=protocol_caption("partA"),
-    log:
-        "logs/aggregate/partA_optimizers.log",
     script:
         "../scripts/curves.py"
 
@@ -127,10 +139,12 @@ rule partA_feature_maps:
             f"results/figures/partA_feature_maps_{image}.png"
             for image in config["partA"]["feature_map_images"]
         ],
-    params:
-        images=config["partA"]["feature_map_images"],
     log:
         "logs/aggregate/partA_feature_maps.log",
+    conda:
+        "../envs/aggregate.yaml"
+    params:
+        images=config["partA"]["feature_map_images"],
     script:
         "../scripts/feature_maps.py"
 
@@ -143,14 +157,16 @@ rule partB_dropout_table:
     output:
         csv="results/tables/partB_dropout.csv",
         md="results/tables/partB_dropout.md",
+    log:
+        "logs/aggregate/partB_dropout_table.log",
+    conda:
+        "../envs/aggregate.yaml"
     params:
         kind="dropout",
         reference_table="partB_dropout",
         pairs=config["partB"]["dropout_table"],
         title="Part B: Table 1, each model without and with dropout",
         caption=protocol_caption("partB"),
-    log:
-        "logs/aggregate/partB_dropout_table.log",
     script:
         "../scripts/table.py"
 
@@ -163,14 +179,16 @@ rule partB_rnn_variants_table:
     output:
         csv="results/tables/partB_rnn_variants.csv",
         md="results/tables/partB_rnn_variants.md",
+    log:
+        "logs/aggregate/partB_rnn_variants_table.log",
+    conda:
+        "../envs/aggregate.yaml"
     params:
         kind="variants",
         reference_table="partB_rnn_variants",
         variants=config["partB"]["rnn_table"],
         title="Part B: Table 2, recurrent cell, depth and gradient clipping",
         caption=protocol_caption("partB"),
-    log:
-        "logs/aggregate/partB_rnn_variants_table.log",
     script:
         "../scripts/table.py"
 
@@ -183,14 +201,16 @@ rule partB_all_table:
     output:
         csv="results/tables/partB_all.csv",
         md="results/tables/partB_all.md",
+    log:
+        "logs/aggregate/partB_all_table.log",
+    conda:
+        "../envs/aggregate.yaml"
     params:
         kind="variants",
         reference_table=["partB_dropout", "partB_rnn_variants"],
         variants=partB_variants(),
         title="Part B: every text model",
         caption=protocol_caption("partB"),
-    log:
-        "logs/aggregate/partB_all_table.log",
     script:
         "../scripts/table.py"
 
@@ -201,11 +221,13 @@ rule partB_comparison:
         code=AGGREGATION_CODE,
     output:
         "results/figures/partB_comparison.png",
+    log:
+        "logs/aggregate/partB_comparison.log",
+    conda:
+        "../envs/aggregate.yaml"
     params:
         title="Part B: test accuracy of every text model",
         caption=protocol_caption("partB"),
-    log:
-        "logs/aggregate/partB_comparison.log",
     script:
         "../scripts/comparison_figure.py"
 
@@ -215,13 +237,18 @@ rule partB_curves:
         histories=all_runs("partB", partB_dropout_variants(), "history.parquet"),
         code=AGGREGATION_CODE,
     output:
-        [f"results/figures/partB_{model}_curves.png" for model in config["partB"]["dropout_table"]],
+        [
+            f"results/figures/partB_{model}_curves.png"
+            for model in config["partB"]["dropout_table"]
+        ],
+    log:
+        "logs/aggregate/partB_curves.log",
+    conda:
+        "../envs/aggregate.yaml"
     params:
         labels=[v for v in partB_dropout_variants() for s in config["seeds"]],
         figures=partB_curve_figures(),
         caption=protocol_caption("partB"),
-    log:
-        "logs/aggregate/partB_curves.log",
     script:
         "../scripts/curves.py"
 
@@ -232,12 +259,14 @@ rule partB_rnn_variants:
         code=AGGREGATION_CODE,
     output:
         "results/figures/partB_rnn_variants.png",
+    log:
+        "logs/aggregate/partB_rnn_variants.log",
+    conda:
+        "../envs/aggregate.yaml"
     params:
         labels=[v for v in config["partB"]["rnn_table"] for s in config["seeds"]],
         figures=[("Part B: recurrent variants", config["partB"]["rnn_table"])],
         caption=protocol_caption("partB"),
-    log:
-        "logs/aggregate/partB_rnn_variants.log",
     script:
         "../scripts/curves.py"
 

@@ -14,7 +14,14 @@ PACKAGE = Path(workflow.basedir) / "workflow" / "scripts" / "cz4042"
 # Code a run's numbers depend on: editing it reruns training; editing plots does not.
 TRAINING_CODE = [
     str(PACKAGE / name)
-    for name in ("engine.py", "models.py", "optim.py", "training.py", "cifar.py", "tokenize.py")
+    for name in (
+        "engine.py",
+        "models.py",
+        "optim.py",
+        "training.py",
+        "cifar.py",
+        "tokenize.py",
+    )
 ]
 AGGREGATION_CODE = [str(PACKAGE / name) for name in ("aggregate.py", "plots.py")]
 REFERENCE = "workflow/reference/report_2019.csv"
@@ -31,7 +38,9 @@ def check_config():
         cfg.validate(config, yaml.safe_load(SCHEMA.read_text()))
         for key, path in config["course_files"].items():
             if path is not None and not Path(path).is_file():
-                raise PipelineError(f"config key course_files.{key}: no such file {path}")
+                raise PipelineError(
+                    f"config key course_files.{key}: no such file {path}"
+                )
     except PipelineError as error:
         raise WorkflowError(str(error)) from None
 
@@ -55,6 +64,11 @@ def dbpedia_source(split):
     if path:
         return {"file": path, "key": f"course_files.dbpedia_{split}"}
     return {"archive": "resources/downloads/dbpedia_csv.tgz"}
+
+
+def cifar_archive_members():
+    names = config["cifar10"]["train_batches"] + ["test_batch"]
+    return [f"cifar-10-batches-py/{name}" for name in names]
 
 
 def source_inputs(sources):
@@ -140,7 +154,11 @@ def partA_figures():
 
 
 def partA_tables():
-    return [f"results/tables/partA_{name}.{ext}" for name in ("grid", "comparison") for ext in ("csv", "md")]
+    return [
+        f"results/tables/partA_{name}.{ext}"
+        for name in ("grid", "comparison")
+        for ext in ("csv", "md")
+    ]
 
 
 def partB_figures():

@@ -4,17 +4,16 @@
 rule download_cifar10:
     output:
         "resources/downloads/cifar-10-python.tar.gz",
+    log:
+        "logs/data/download_cifar10.log",
+    retries: 2
+    localrule: True
+    conda:
+        "../envs/data.yaml"
     params:
         url=config["downloads"]["cifar10"]["url"],
         checksum=config["downloads"]["cifar10"]["checksum"],
-        members=[
-            "cifar-10-batches-py/" + name
-            for name in config["cifar10"]["train_batches"] + ["test_batch"]
-        ],
-    log:
-        "logs/data/download_cifar10.log",
-    localrule: True
-    retries: 2
+        members=cifar_archive_members(),
     script:
         "../scripts/download.py"
 
@@ -22,14 +21,16 @@ rule download_cifar10:
 rule download_dbpedia:
     output:
         "resources/downloads/dbpedia_csv.tgz",
+    log:
+        "logs/data/download_dbpedia.log",
+    retries: 2
+    localrule: True
+    conda:
+        "../envs/data.yaml"
     params:
         url=config["downloads"]["dbpedia"]["url"],
         checksum=config["downloads"]["dbpedia"]["checksum"],
         members=["dbpedia_csv/train.csv", "dbpedia_csv/test.csv"],
-    log:
-        "logs/data/download_dbpedia.log",
-    localrule: True
-    retries: 2
     script:
         "../scripts/download.py"
 
@@ -40,13 +41,15 @@ rule prepare_cifar10:
     output:
         train="resources/cifar10/train.parquet",
         test="resources/cifar10/test.parquet",
+    log:
+        "logs/data/prepare_cifar10.log",
+    conda:
+        "../envs/data.yaml"
     params:
         train_source=cifar_source("train"),
         test_source=cifar_source("test"),
         n_train=config["cifar10"]["n_train"],
         n_test=config["cifar10"]["n_test"],
-    log:
-        "logs/data/prepare_cifar10.log",
     script:
         "../scripts/prepare_cifar10.py"
 
@@ -57,6 +60,10 @@ rule prepare_dbpedia:
     output:
         train="resources/dbpedia/train.parquet",
         test="resources/dbpedia/test.parquet",
+    log:
+        "logs/data/prepare_dbpedia.log",
+    conda:
+        "../envs/data.yaml"
     params:
         train_source=dbpedia_source("train"),
         test_source=dbpedia_source("test"),
@@ -65,8 +72,6 @@ rule prepare_dbpedia:
         seed=config["dbpedia"]["sample_seed"],
         archive_train_rows=config["dbpedia"]["archive_train_rows"],
         archive_test_rows=config["dbpedia"]["archive_test_rows"],
-    log:
-        "logs/data/prepare_dbpedia.log",
     script:
         "../scripts/prepare_dbpedia.py"
 
@@ -78,11 +83,13 @@ rule char_ids:
     output:
         train="resources/dbpedia/char_ids_train.parquet",
         test="resources/dbpedia/char_ids_test.parquet",
+    log:
+        "logs/data/char_ids.log",
+    conda:
+        "../envs/data.yaml"
     params:
         field=config["text_inputs"]["char_field"],
         max_len=config["text_inputs"]["max_len"],
-    log:
-        "logs/data/char_ids.log",
     script:
         "../scripts/char_ids.py"
 
@@ -95,10 +102,12 @@ rule word_ids:
         vocab="resources/dbpedia/vocab.parquet",
         train="resources/dbpedia/word_ids_train.parquet",
         test="resources/dbpedia/word_ids_test.parquet",
-    params:
-        max_len=config["text_inputs"]["max_len"],
     log:
         "logs/data/word_ids.log",
+    conda:
+        "../envs/data.yaml"
+    params:
+        max_len=config["text_inputs"]["max_len"],
     script:
         "../scripts/word_ids.py"
 

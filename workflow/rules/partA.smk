@@ -11,9 +11,20 @@ rule train_partA:
         history="results/runs/partA/{variant}/seed{seed}/history.parquet",
         metrics="results/runs/partA/{variant}/seed{seed}/metrics.json",
         weights="results/runs/partA/{variant}/seed{seed}/model.pt",
+    log:
+        "logs/partA/{variant}/seed{seed}.log",
+    benchmark:
+        "benchmarks/partA/{variant}/seed{seed}.tsv"
     wildcard_constraints:
         variant=variant_pattern(partA_names()["baseline"] + partA_names()["grid"]),
         seed=r"\d+",
+    conda:
+        "../envs/train.yaml"
+    threads: config["partA"]["resources"]["threads"]
+    resources:
+        gpu=1,
+        mem_mb=config["partA"]["resources"]["mem_mb"],
+        runtime=config["partA"]["resources"]["runtime"],
     params:
         name="{variant}",
         run=partA_run,
@@ -22,15 +33,6 @@ rule train_partA:
         checkpoint_every=config["checkpoint_every"],
         device=config["device"],
         deterministic=config["deterministic"],
-    threads: config["partA"]["resources"]["threads"]
-    resources:
-        gpu=1,
-        mem_mb=config["partA"]["resources"]["mem_mb"],
-        runtime=config["partA"]["resources"]["runtime"],
-    log:
-        "logs/partA/{variant}/seed{seed}.log",
-    benchmark:
-        "benchmarks/partA/{variant}/seed{seed}.tsv"
     script:
         "../scripts/train.py"
 
@@ -41,11 +43,13 @@ rule partA_best_cell:
         code=AGGREGATION_CODE,
     output:
         "results/partA/best_cell.json",
+    log:
+        "logs/partA/best_cell.log",
+    conda:
+        "../envs/aggregate.yaml"
     params:
         cells=cfg.grid_cells(config),
         select_by=config["partA"]["grid"]["select_by"],
-    log:
-        "logs/partA/best_cell.log",
     script:
         "../scripts/best_cell.py"
 
@@ -60,9 +64,20 @@ rule train_partA_best:
         history="results/runs/partA_best/{variant}/seed{seed}/history.parquet",
         metrics="results/runs/partA_best/{variant}/seed{seed}/metrics.json",
         weights="results/runs/partA_best/{variant}/seed{seed}/model.pt",
+    log:
+        "logs/partA_best/{variant}/seed{seed}.log",
+    benchmark:
+        "benchmarks/partA_best/{variant}/seed{seed}.tsv"
     wildcard_constraints:
         variant=variant_pattern(partA_names()["on_best"]),
         seed=r"\d+",
+    conda:
+        "../envs/train.yaml"
+    threads: config["partA"]["resources"]["threads"]
+    resources:
+        gpu=1,
+        mem_mb=config["partA"]["resources"]["mem_mb"],
+        runtime=config["partA"]["resources"]["runtime"],
     params:
         name="{variant}",
         run=partA_best_run,
@@ -71,14 +86,5 @@ rule train_partA_best:
         checkpoint_every=config["checkpoint_every"],
         device=config["device"],
         deterministic=config["deterministic"],
-    threads: config["partA"]["resources"]["threads"]
-    resources:
-        gpu=1,
-        mem_mb=config["partA"]["resources"]["mem_mb"],
-        runtime=config["partA"]["resources"]["runtime"],
-    log:
-        "logs/partA_best/{variant}/seed{seed}.log",
-    benchmark:
-        "benchmarks/partA_best/{variant}/seed{seed}.tsv"
     script:
         "../scripts/train.py"

@@ -10,9 +10,20 @@ rule train_partB:
         history="results/runs/partB/{variant}/seed{seed}/history.parquet",
         metrics="results/runs/partB/{variant}/seed{seed}/metrics.json",
         weights="results/runs/partB/{variant}/seed{seed}/model.pt",
+    log:
+        "logs/partB/{variant}/seed{seed}.log",
+    benchmark:
+        "benchmarks/partB/{variant}/seed{seed}.tsv"
     wildcard_constraints:
         variant=variant_pattern(list(config["partB"]["variants"])),
         seed=r"\d+",
+    conda:
+        "../envs/train.yaml"
+    threads: config["partB"]["resources"]["threads"]
+    resources:
+        gpu=1,
+        mem_mb=config["partB"]["resources"]["mem_mb"],
+        runtime=config["partB"]["resources"]["runtime"],
     params:
         name="{variant}",
         run=partB_run,
@@ -21,14 +32,5 @@ rule train_partB:
         checkpoint_every=config["checkpoint_every"],
         device=config["device"],
         deterministic=config["deterministic"],
-    threads: config["partB"]["resources"]["threads"]
-    resources:
-        gpu=1,
-        mem_mb=config["partB"]["resources"]["mem_mb"],
-        runtime=config["partB"]["resources"]["runtime"],
-    log:
-        "logs/partB/{variant}/seed{seed}.log",
-    benchmark:
-        "benchmarks/partB/{variant}/seed{seed}.tsv"
     script:
         "../scripts/train.py"

@@ -185,7 +185,7 @@ def to_markdown(table: pd.DataFrame, title: str, notes: list[str]) -> str:
     shown["train n"] = table["train_examples"]
     shown["seeds"] = table["seeds"]
     shown["diverged"] = table["diverged"]
-    lines = [f"# {title}", "", *notes, "", shown.to_markdown(index=False), ""]
+    lines = [f"# {title}", "", *notes, "", shown.to_markdown(index=False, disable_numparse=True), ""]
     return "\n".join(lines)
 
 

@@ -37,7 +37,8 @@ def check_tar_members(path: str | os.PathLike, required: list[str], url: str) ->
         with tarfile.open(path) as archive:
             names = set(archive.getnames())
     except (tarfile.TarError, EOFError, OSError, ValueError) as error:
-        raise PipelineError(f"{url}: not a readable tar archive ({error})") from None
+        reason = str(error).splitlines()[0].rstrip(":")
+        raise PipelineError(f"{url}: not a readable tar archive ({type(error).__name__}: {reason})") from None
     missing = [name for name in required if name not in names]
     if missing:
         raise PipelineError(f"{url}: archive lacks {', '.join(missing)}")

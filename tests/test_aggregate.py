@@ -1,0 +1,90 @@
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cz4042 import aggregate
+from cz4042.errors import PipelineError
+
+
+def runs(rows):
+    base = {"best_test_accuracy": 0.5, "final_train_loss": 1.0, "total_seconds": 10.0, "epochs_run": 3,
+            "train_examples": 100, "diverged": False, "diverged_epoch": None, "device": "cpu", "torch": "2.13.0", "epochs": 3}
+    return pd.DataFrame([{**base, **r} for r in rows])
+
+
+def test_summary_mean_and_sd_over_seeds():
+    summary = aggregate.summarize(runs([
+        {"variant": "a", "seed": 1, "final_test_accuracy": 0.40},
+        {"variant": "a", "seed": 2, "final_test_accuracy": 0.50},
+        {"variant": "b", "seed": 1, "final_test_accuracy": 0.30},
+    ]))
+    assert summary.loc["a", "test_accuracy"] == pytest.approx(0.45)
+    assert summary.loc["a", "test_accuracy_sd"] == pytest.approx(math.sqrt(0.005))
+    assert summary.loc["a", "seeds"] == 2 and math.isnan(summary.loc["b", "test_accuracy_sd"])
+
+
+def test_best_cell_by_final_or_best_accuracy():
+    summary = aggregate.summarize(runs([
+        {"variant": "grid_1x1", "seed": 1, "final_test_accuracy": 0.40, "best_test_accuracy": 0.60},
+        {"variant": "grid_2x2", "seed": 1, "final_test_accuracy": 0.45, "best_test_accuracy": 0.46},
+    ]))
+    cells = [{"variant": "grid_1x1", "c1": 1, "c2": 1, "protocol_overrides": {}},
+             {"variant": "grid_2x2", "c1": 2, "c2": 2, "protocol_overrides": {"epochs": 2}}]
+    assert aggregate.select_best_cell(summary, cells, "final")["variant"] == "grid_2x2"
+    best = aggregate.select_best_cell(summary, cells, "best")
+    assert best["variant"] == "grid_1x1" and best["test_accuracy"] == pytest.approx(0.60)
+
+
+def test_report_numbers_and_delta_come_from_the_reference_table(tmp_path):
+    reference_file = tmp_path / "ref.csv"
+    reference_file.write_text("table,variant,label,test_accuracy,train_seconds,final_train_loss\n"
+                              "t,a,Model A,0.35,100,\nt,b,Model B,,,\nu,a,Other,0.9,,\n")
+    reference = aggregate.read_reference(reference_file, "t")
+    table = aggregate.variants_table(runs([
+        {"variant": "a", "seed": 1, "final_test_accuracy": 0.40},
+        {"variant": "b", "seed": 1, "final_test_accuracy": 0.20},
+    ]), ["a", "b"], reference)
+    assert table["label"].tolist() == ["Model A", "Model B"]
+    assert table["delta_test_accuracy"].iloc[0] == pytest.approx(0.05)
+    assert math.isnan(table["delta_test_accuracy"].iloc[1])
+    assert table["report_train_seconds"].iloc[0] == 100
+    markdown = aggregate.to_markdown(table, "T", ["note"])
+    assert "| a" in markdown and "40.0" in markdown and "+5.0" in markdown
+
+
+def test_dropout_table_pairs():
+    table = aggregate.dropout_table(runs([
+        {"variant": "m", "seed": 1, "final_test_accuracy": 0.4},
+        {"variant": "m_d", "seed": 1, "final_test_accuracy": 0.5, "diverged": True},
+    ]), {"m": ["m", "m_d"]}, pd.DataFrame(columns=["label", "test_accuracy", "train_seconds", "final_train_loss"]))
+    assert table["dropout"].tolist() == ["no", "yes"] and table["diverged"].tolist() == [0, 1]
+
+
+def test_mixed_devices_are_flagged():
+    mixed = runs([{"variant": "a", "seed": 1, "final_test_accuracy": 0.4},
+                  {"variant": "a", "seed": 2, "final_test_accuracy": 0.4, "device": "NVIDIA H100"}])
+    assert "device: NVIDIA H100, cpu" in aggregate.mixed_environment_warning(mixed)
+    assert aggregate.mixed_environment_warning(mixed.iloc[:1]) is None
+
+
+def test_empty_or_truncated_history_fails_naming_the_file(tmp_path):
+    empty = tmp_path / "empty.parquet"
+    pd.DataFrame({c: pd.Series(dtype=float) for c in aggregate.HISTORY_COLUMNS}).to_parquet(empty)
+    with pytest.raises(PipelineError, match=f"{empty}: history has no epochs"):
+        aggregate.read_history(empty)
+    truncated = tmp_path / "truncated.parquet"
+    full = tmp_path / "full.parquet"
+    pd.DataFrame({c: [1.0, 2.0] for c in aggregate.HISTORY_COLUMNS}).to_parquet(full)
+    truncated.write_bytes(full.read_bytes()[:-40])
+    with pytest.raises(PipelineError, match=f"{truncated}: unreadable history"):
+        aggregate.read_history(truncated)
+
+
+def test_metrics_missing_fields_fail_naming_the_file(tmp_path):
+    path = tmp_path / "metrics.json"
+    path.write_text(json.dumps({"variant": "a"}))
+    with pytest.raises(PipelineError, match=f"{path}: metrics lack seed"):
+        aggregate.read_runs([path])

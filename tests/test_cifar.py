@@ -1,0 +1,54 @@
+import pickle
+import re
+
+import numpy as np
+import pytest
+from conftest import cifar_batch_bytes
+
+from cz4042 import cifar
+from cz4042.errors import PipelineError
+
+
+def test_parse_batch_with_bytes_or_str_keys():
+    raw = cifar_batch_bytes(5)
+    pixels, labels = cifar.parse_batch(raw, "x")
+    assert pixels.shape == (5, 3072) and pixels.dtype == np.uint8
+    assert labels.tolist() == [0, 1, 2, 3, 4]
+    as_str = {k.decode(): v for k, v in pickle.loads(raw).items()}
+    pixels2, labels2 = cifar.parse_batch(pickle.dumps(as_str), "x")
+    assert np.array_equal(pixels, pixels2) and np.array_equal(labels, labels2)
+
+
+@pytest.mark.parametrize("raw, message", [
+    (b"not a pickle", "not a CIFAR-10 python batch"),
+    (pickle.dumps([1, 2]), "not a dict"),
+    (pickle.dumps({b"data": np.zeros((2, 10), np.uint8), b"labels": [0, 1]}), "expected uint8 (N, 3072)"),
+    (pickle.dumps({b"data": np.zeros((2, 3072), np.uint8), b"labels": [0, 10]}), "image 1 has label 10"),
+])
+def test_bad_batches_name_the_source(raw, message):
+    with pytest.raises(PipelineError, match=re.escape(message)) as error:
+        cifar.parse_batch(raw, "config key course_files.cifar_train (f)")
+    assert str(error.value).startswith("config key course_files.cifar_train (f)")
+
+
+def test_parquet_round_trip_recovers_n_3_32_32(tmp_path):
+    pixels, labels = cifar.parse_batch(cifar_batch_bytes(7), "x")
+    source = tmp_path / "batch"
+    source.write_bytes(cifar_batch_bytes(7))
+    counts = cifar.prepare({"file": str(source), "key": "k"}, {"file": str(source), "key": "k"}, None, 3,
+                           tmp_path / "train.parquet", tmp_path / "test.parquet")
+    assert counts == {"train": 7, "test": 3}
+    images, read_labels = cifar.read_images(tmp_path / "train.parquet")
+    assert images.shape == (7, 3, 32, 32)
+    assert np.array_equal(images.reshape(7, -1), pixels) and np.array_equal(read_labels, labels)
+    # channel planes: the first 1024 bytes are the red plane, row-major
+    assert images[0, 0, 0, 1] == pixels[0, 1] and images[0, 1, 0, 0] == pixels[0, 1024]
+
+
+def test_requesting_more_images_than_present_fails(tmp_path):
+    source = tmp_path / "batch"
+    source.write_bytes(cifar_batch_bytes(4))
+    with pytest.raises(PipelineError, match="holds 4 images, 10 requested"):
+        cifar.prepare({"file": str(source), "key": "k"}, {"file": str(source), "key": "k"}, 10, 2,
+                      tmp_path / "a.parquet", tmp_path / "b.parquet")
+    assert not (tmp_path / "a.parquet").exists()

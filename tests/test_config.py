@@ -1,0 +1,82 @@
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+from snakemake.utils import update_config
+
+from cz4042 import config as cfg
+from cz4042.errors import PipelineError
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
+CONFIG = yaml.safe_load((ROOT / "config.yaml").read_text())
+
+
+def broken(path: str, value):
+    config = copy.deepcopy(CONFIG)
+    *parents, last = path.split(".")
+    node = config
+    for key in parents:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    node[last] = value
+    return config
+
+
+def test_shipped_config_and_quick_profile_are_valid():
+    cfg.validate(CONFIG, SCHEMA)
+    quick = yaml.safe_load((ROOT / "profiles/quick.yaml").read_text())
+    merged = copy.deepcopy(CONFIG)
+    update_config(merged, quick)  # how Snakemake overlays --configfile
+    cfg.validate(merged, SCHEMA)
+    assert merged["partA"]["protocol"]["epochs"] == 8 and merged["partA"]["protocol"]["batch_size"] == 128
+
+
+@pytest.mark.parametrize("path, value, message", [
+    ("partA.protocol.epochs", 0, "config key partA.protocol.epochs: 0 is less than the minimum of 1"),
+    ("partA.protocol.epochs", -5, "config key partA.protocol.epochs: -5 is less than the minimum of 1"),
+    ("partB.protocol.batch_size", "128", "config key partB.protocol.batch_size: '128' is not of type 'integer'"),
+    ("partA.colour", "red", "config key partA: Additional properties are not allowed ('colour' was unexpected)"),
+    ("partB.variants.word_gru3", {"model": "transformer"}, "config key partB.variants.word_gru3.model: 'transformer' is not one of"),
+    ("partA.on_best.adam.optimizer", {"name": "adagrad", "lr": 0.1}, "config key partA.on_best.adam.optimizer.name: 'adagrad' is not one of"),
+    ("partA.grid.select_by", "median", "config key partA.grid.select_by: 'median' is not one of"),
+    ("text_inputs.char_field", "body", "config key text_inputs.char_field: 'body' is not one of"),
+])
+def test_bad_values_name_the_key(path, value, message):
+    with pytest.raises(PipelineError) as error:
+        cfg.validate(broken(path, value), SCHEMA)
+    assert str(error.value).startswith(message)
+
+
+def test_grid_cell_twice_is_rejected():
+    config = copy.deepcopy(CONFIG)
+    config["partA"]["grid"]["cells"].append({"c1": 32, "c2": 64})
+    with pytest.raises(PipelineError, match="config key partA.grid.cells.9: cell grid_32x64 is listed twice"):
+        cfg.validate(config, SCHEMA)
+
+
+def test_table_rows_must_name_known_variants():
+    config = broken("partB.rnn_table", ["word_rnn", "word_gru9"])
+    with pytest.raises(PipelineError, match="config key partB.rnn_table.1: unknown variant 'word_gru9'"):
+        cfg.validate(config, SCHEMA)
+
+
+def test_a_variant_named_twice_in_yaml_is_rejected(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("partB:\n  variants:\n    word_rnn: {model: word_rnn}\n    word_rnn: {model: char_rnn}\n")
+    with pytest.raises(PipelineError, match=r"c.yaml, line 4: key 'word_rnn' is given twice"):
+        cfg.check_unique_keys(str(path))
+
+
+def test_variant_views_carry_only_that_variant():
+    run = cfg.text_run(CONFIG, "word_lstm_2layer_clipped")
+    assert run["model"] == "word_rnn"
+    assert run["model_args"] == {"cell": "lstm", "layers": 2}
+    assert run["protocol"]["grad_clip"] == {"mode": "value", "threshold": 2}
+    assert run["protocol"]["optimizer"] == {"name": "adam", "lr": 0.01}
+    grid = cfg.cifar_run(CONFIG, "grid_256x512")
+    assert grid["model_args"] == {"f3": 300, "init": "starter", "c1": 256, "c2": 512}
+    best = cfg.on_best_run(CONFIG, "dropout")
+    assert best["model_args"]["dropout"] == 0.5 and best["protocol_overrides"] == {}
+    with pytest.raises(PipelineError, match="unknown Part B variant 'nope'"):
+        cfg.text_run(CONFIG, "nope")

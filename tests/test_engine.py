@@ -1,0 +1,127 @@
+import os
+import signal
+
+import pytest
+import torch
+
+from cz4042 import engine, models
+
+DEVICE = torch.device("cpu")
+
+
+def blobs(n=256, seed=0):
+    """Two separable classes of 3x32x32 'images'."""
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 2, (n,), generator=g)
+    x = torch.rand(n, 3, 32, 32, generator=g) * 0.5 + y.view(-1, 1, 1, 1) * 0.5
+    return x, y
+
+
+def spec(**overrides):
+    base = dict(epochs=3, batch_size=32, optimizer={"name": "adam", "lr": 0.001}, seed=3)
+    base.update(overrides)
+    return engine.TrainSpec(**base)
+
+
+def fresh_model(seed=3, dropout=0.5):
+    torch.manual_seed(seed)
+    return models.build_model("cifar_cnn", c1=4, c2=4, f3=16, dropout=dropout)
+
+
+def run(model, train_spec, resume=None, log=lambda m: None):
+    x, y = blobs()
+    tx, ty = blobs(64, seed=1)
+    return engine.train(model, x, y, tx, ty, train_spec, DEVICE, resume=resume, log=log)
+
+
+def comparable(history):
+    return history.drop(columns="seconds")
+
+
+def test_training_reduces_the_loss_and_records_every_epoch():
+    result = run(fresh_model(), spec(epochs=4))
+    history = result.history
+    assert history["epoch"].tolist() == [1, 2, 3, 4]
+    assert list(history.columns) == engine.HISTORY_COLUMNS
+    assert history["train_loss"].iloc[-1] < history["train_loss"].iloc[0]
+    assert result.diverged_epoch is None
+
+
+def test_same_seed_same_history_other_seed_differs():
+    first = run(fresh_model(), spec())
+    second = run(fresh_model(), spec())
+    other = run(fresh_model(), spec(seed=4))
+    assert comparable(first.history).equals(comparable(second.history))
+    assert not comparable(first.history).equals(comparable(other.history))
+
+
+def test_drop_last_counts_batches():
+    logs = []
+    run(fresh_model(), spec(epochs=1, batch_size=100, drop_last=True), log=logs.append)  # 256 -> 2 batches
+    assert len(logs) == 1
+
+
+def test_nan_loss_marks_the_run_diverged_and_stops():
+    result = run(fresh_model(), spec(epochs=5, optimizer={"name": "sgd", "lr": 1e30}))
+    assert result.diverged_epoch is not None and result.diverged_epoch < 5
+    assert len(result.history) == result.diverged_epoch
+
+
+def sigterm_at_call(model, at_call):
+    """Make `model` send this process SIGTERM at its n-th training forward pass."""
+    calls = {"n": 0}
+
+    def hook(module, inputs):
+        if module.training:
+            calls["n"] += 1
+            if calls["n"] == at_call:
+                os.kill(os.getpid(), signal.SIGTERM)
+
+    model.register_forward_pre_hook(hook)
+    return model
+
+
+@pytest.mark.parametrize("at_call", [5, 16])  # mid-epoch, and the last batch of epoch 2
+def test_sigterm_then_resume_is_bitwise_identical(tmp_path, at_call):
+    reference_model = fresh_model()
+    reference = run(reference_model, spec(epochs=3))
+    policy = engine.ResumePolicy(tmp_path / "state.pt", every_epochs=100, fingerprint="run-a")
+
+    with pytest.raises(engine.Interrupted):
+        run(sigterm_at_call(fresh_model(), at_call), spec(epochs=3), resume=policy)
+    assert policy.path.exists()
+    resumed_model = fresh_model(seed=99)  # whatever its init: the state replaces it
+    resumed = run(resumed_model, spec(epochs=3), resume=policy)
+    assert resumed.resumed_from_epoch is not None
+    assert comparable(resumed.history).equals(comparable(reference.history))
+    for a, b in zip(reference_model.state_dict().values(), resumed_model.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_state_of_other_hyperparameters_is_set_aside_not_resumed(tmp_path):
+    policy = engine.ResumePolicy(tmp_path / "state.pt", every_epochs=1, fingerprint="run-a")
+    with pytest.raises(engine.Interrupted):
+        run(sigterm_at_call(fresh_model(), 12), spec(epochs=3), resume=policy)
+    messages = []
+    other = engine.ResumePolicy(tmp_path / "state.pt", every_epochs=1, fingerprint="run-b")
+    result = run(fresh_model(), spec(epochs=2), resume=other, log=messages.append)
+    assert result.resumed_from_epoch is None
+    assert any("other hyperparameters" in m for m in messages)
+    assert (tmp_path / "state.pt.run-a").exists()
+
+
+def test_corrupt_state_restarts_from_scratch(tmp_path):
+    state = tmp_path / "state.pt"
+    state.write_bytes(b"PK\x03\x04 truncated")
+    messages = []
+    policy = engine.ResumePolicy(state, every_epochs=1, fingerprint="run-a")
+    result = run(fresh_model(), spec(epochs=2), resume=policy, log=messages.append)
+    assert len(result.history) == 2 and result.resumed_from_epoch is None
+    assert any("unreadable" in m for m in messages)
+    assert (tmp_path / "state.pt.corrupt").read_bytes() == b"PK\x03\x04 truncated"
+
+
+def test_gradient_clipping_runs_inside_the_engine():
+    clipped = run(fresh_model(), spec(epochs=1, optimizer={"name": "sgd", "lr": 0.1}, grad_clip={"mode": "value", "threshold": 1e-6}))
+    free = run(fresh_model(), spec(epochs=1, optimizer={"name": "sgd", "lr": 0.1}))
+    assert not comparable(clipped.history).equals(comparable(free.history))

@@ -1,0 +1,101 @@
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from cz4042 import config as cfg
+from cz4042 import models
+
+
+def test_baseline_parameter_count_and_shapes():
+    model = models.build_model("cifar_cnn", c1=50, c2=60)
+    assert models.count_parameters(model) == 9 * 9 * 3 * 50 + 50 + 5 * 5 * 50 * 60 + 60 + 960 * 300 + 300 + 300 * 10 + 10
+    x = torch.rand(2, 3, 32, 32)
+    assert model(x).shape == (2, 10)
+    maps = model.features(x)
+    assert {k: tuple(v.shape[1:]) for k, v in maps.items()} == {
+        "C1": (50, 24, 24), "S1": (50, 12, 12), "C2": (60, 8, 8), "S2": (60, 4, 4)}
+
+
+def test_grid_cell_parameter_count():
+    model = models.build_model("cifar_cnn", c1=256, c2=512)
+    assert models.count_parameters(model) == 243 * 256 + 256 + 25 * 256 * 512 + 512 + 512 * 16 * 300 + 300 + 3010
+
+
+def test_starter_init_is_truncated_normal_with_the_starter_stds():
+    torch.manual_seed(0)
+    model = models.build_model("cifar_cnn", c1=50, c2=60)
+    for layer, std in ((model.conv1, 1 / math.sqrt(243)), (model.conv2, 1 / math.sqrt(75)),
+                       (model.fc3, 1 / math.sqrt(960 * 300))):
+        w = layer.weight
+        assert w.abs().max() <= 2 * std + 1e-7
+        assert abs(w.std().item() - 0.88 * std) < 0.1 * std  # a normal truncated at 2 sd has sd 0.88
+        assert torch.count_nonzero(layer.bias) == 0
+
+
+def test_text_model_parameter_counts():
+    char_cnn = models.build_model("char_cnn")
+    assert char_cnn.conv1.weight.numel() + char_cnn.conv1.bias.numel() == 10 * 20 * 256 + 10
+    assert models.count_parameters(char_cnn) == (10 * 20 * 256 + 10) + (10 * 20 * 10 + 10) + (10 * 15 + 15)
+    word_cnn = models.build_model("word_cnn", vocab_size=1000)
+    assert models.count_parameters(word_cnn) == 1000 * 20 + (10 * 20 * 20 + 10) + (10 * 20 * 10 + 10) + 165
+    gru = 3 * (20 * 20 + 20 * 20 + 2 * 20)
+    assert models.count_parameters(models.build_model("word_rnn", vocab_size=1000)) == 1000 * 20 + gru + 20 * 15 + 15
+    char_gru = 3 * (256 * 20 + 20 * 20 + 2 * 20)
+    assert models.count_parameters(models.build_model("char_rnn")) == char_gru + 315
+    lstm2 = 4 * (20 * 20 + 20 * 20 + 40) * 2
+    assert models.count_parameters(models.build_model("word_rnn", vocab_size=1000, cell="lstm", layers=2)) == 20000 + lstm2 + 315
+    vanilla = 20 * 20 + 20 * 20 + 40
+    assert models.count_parameters(models.build_model("word_rnn", vocab_size=1000, cell="vanilla")) == 20000 + vanilla + 315
+
+
+@pytest.mark.parametrize("name, args", [("char_cnn", {}), ("word_cnn", {"vocab_size": 50}), ("char_rnn", {}),
+                                        ("word_rnn", {"vocab_size": 50}), ("word_rnn", {"vocab_size": 50, "cell": "lstm", "layers": 2})])
+def test_text_models_give_15_logits(name, args):
+    ids = torch.randint(0, 50, (3, 100))
+    assert models.build_model(name, **args)(ids).shape == (3, 15)
+
+
+def test_char_cnn_forward_equals_direct_computation_on_bytes():
+    torch.manual_seed(0)
+    model = models.build_model("char_cnn").eval()
+    ids = torch.tensor([list(b"Park Dinor is a historic building." + bytes(66))])
+    one_hot = F.one_hot(ids, 256).float().transpose(1, 2)
+    x = F.relu(F.conv1d(one_hot, model.conv1.weight, model.conv1.bias))  # [1, 10, 81]
+    assert x.shape[-1] == 81
+    x = F.max_pool1d(F.pad(x, (1, 2), value=-math.inf), 4, 2)  # TF SAME: 1 before, 2 after -> 41
+    assert x.shape[-1] == 41
+    x = F.relu(F.conv1d(x, model.conv2.weight, model.conv2.bias))  # 22
+    x = F.max_pool1d(F.pad(x, (1, 1), value=-math.inf), 4, 2)  # 11
+    assert x.shape[-1] == 11
+    expected = F.linear(x.amax(2), model.dense.weight, model.dense.bias)
+    torch.testing.assert_close(model(ids), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_one_hot_conv_gradients_equal_the_dense_reference():
+    torch.manual_seed(1)
+    conv = models.OneHotConv1d(256, 10, 20)
+    ids = torch.randint(0, 256, (4, 100))
+    conv(ids).square().sum().backward()
+    weight = conv.weight.detach().clone().requires_grad_(True)
+    F.conv1d(F.one_hot(ids, 256).float().transpose(1, 2), weight, conv.bias.detach()).square().sum().backward()
+    torch.testing.assert_close(conv.weight.grad, weight.grad, rtol=1e-5, atol=1e-5)
+
+
+def test_tf1_gru_gate_biases_start_at_one():
+    model = models.build_model("word_rnn", vocab_size=10)
+    assert model.rnn.bias_ih_l0[:40].eq(1).all() and model.rnn.bias_ih_l0[40:].eq(0).all()
+
+
+def test_unknown_names_list_the_valid_ones():
+    with pytest.raises(ValueError, match="valid models: char_cnn, char_rnn, cifar_cnn, word_cnn, word_rnn"):
+        models.build_model("resnet")
+    with pytest.raises(ValueError, match="valid: gru, lstm, vanilla"):
+        models.build_model("word_rnn", vocab_size=10, cell="transformer")
+
+
+def test_config_input_kind_agrees_with_the_registry():
+    for name, entry in models.MODELS.items():
+        if entry.input_kind != "image":
+            assert cfg.input_kind(name) == entry.input_kind

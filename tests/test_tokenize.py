@@ -1,0 +1,39 @@
+import numpy as np
+import pandas as pd
+
+from cz4042 import tokenize
+
+
+def test_char_ids_are_utf8_bytes_truncated_and_zero_padded():
+    ids = tokenize.char_ids(["ab", "é", "abcdef"], max_len=4)
+    assert ids.tolist() == [[97, 98, 0, 0], [0xC3, 0xA9, 0, 0], [97, 98, 99, 100]]
+    assert ids.dtype == np.uint8
+
+
+def test_tf1_tokenizer_on_hand_checked_sentences():
+    # TF1 VocabularyProcessor's regex splits acronyms and CamelCase, keeps ' and -.
+    assert tokenize.word_tokens("NASA launched McDonald's e-mail, in 1999.") == [
+        "NASA", "launched", "Mc", "Donald's", "e-mail", "in", "1999"]
+    assert tokenize.word_tokens("The USAToday café") == ["The", "USA", "Today", "café"]
+    assert tokenize.word_tokens("  ") == []
+
+
+def test_vocabulary_in_first_appearance_order_from_training_only():
+    vocabulary = tokenize.build_vocabulary(["b a b", "c a"])
+    assert vocabulary["token"].tolist() == ["b", "a", "c"] and vocabulary["id"].tolist() == [1, 2, 3]
+    ids = tokenize.word_ids(["a c unseen b", "a"], vocabulary, max_len=3)
+    assert ids.tolist() == [[2, 3, 0], [2, 0, 0]]
+
+
+def test_vocabulary_counts_tokens_beyond_max_len():
+    vocabulary = tokenize.build_vocabulary(["w1 w2 w3 w4 w5"])
+    assert len(vocabulary) == 5
+
+
+def test_ids_table_round_trip(tmp_path):
+    import pyarrow.parquet as pq
+
+    ids = np.arange(12, dtype=np.int32).reshape(3, 4)
+    pq.write_table(tokenize.ids_table(np.array([1, 2, 3]), ids), tmp_path / "t.parquet")
+    read, labels = tokenize.read_ids(tmp_path / "t.parquet")
+    assert read.tolist() == ids.tolist() and labels.tolist() == [1, 2, 3]

@@ -1,0 +1,71 @@
+"""A complete tiny run of every experiment family through Snakemake (1 epoch)."""
+
+import json
+
+import pandas as pd
+import pytest
+import torch
+
+from cz4042 import aggregate
+
+TABLES = ["partA_grid", "partA_comparison", "partB_dropout", "partB_rnn_variants", "partB_all"]
+FIGURES = ["partA_baseline_curves", "partA_feature_maps_0", "partA_feature_maps_1", "partA_grid_heatmap",
+           "partA_optimizers", "partA_comparison", "partB_char_cnn_curves", "partB_word_cnn_curves",
+           "partB_char_rnn_curves", "partB_word_rnn_curves", "partB_rnn_variants", "partB_comparison"]
+
+
+def test_every_table_and_figure_is_built(tiny_run):
+    workdir, _ = tiny_run
+    for name in FIGURES:
+        figure = workdir / f"results/figures/{name}.png"
+        assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+    for name in TABLES:
+        table = pd.read_csv(workdir / f"results/tables/{name}.csv")
+        assert len(table) > 0 and table["test_accuracy"].between(0, 1).all(), name
+        assert (workdir / f"results/tables/{name}.md").read_text().startswith("# Part")
+
+
+def test_tables_put_the_report_beside_ours(tiny_run):
+    workdir, _ = tiny_run
+    comparison = pd.read_csv(workdir / "results/tables/partA_comparison.csv")
+    assert comparison["variant"].tolist() == ["baseline", "grid_best", "momentum", "rmsprop", "adam", "dropout"]
+    assert comparison["report_test_accuracy"].tolist() == [0.35, 0.491, 0.475, 0.53, 0.559, 0.45]
+    assert (comparison["delta_test_accuracy"] == comparison["test_accuracy"] - comparison["report_test_accuracy"]).all()
+    dropout = pd.read_csv(workdir / "results/tables/partB_dropout.csv")
+    assert dropout["report_train_seconds"].tolist() == [26241, 22834, 2716, 2780, 4576, 6590, 1397, 1840]
+    grid = pd.read_csv(workdir / "results/tables/partA_grid.csv")
+    assert grid[["c1", "c2"]].values.tolist() == [[4, 4], [6, 8]]
+
+
+def test_best_cell_drives_the_on_best_runs(tiny_run):
+    workdir, _ = tiny_run
+    best = json.loads((workdir / "results/partA/best_cell.json").read_text())
+    grid = pd.read_csv(workdir / "results/tables/partA_grid.csv").set_index("variant")
+    assert best["variant"] == grid["test_accuracy"].idxmax()
+    for variant in ("momentum", "rmsprop", "adam", "dropout"):
+        metrics = json.loads((workdir / f"results/runs/partA_best/{variant}/seed1/metrics.json").read_text())
+        assert (metrics["model_args"]["c1"], metrics["model_args"]["c2"]) == (best["c1"], best["c2"])
+    rmsprop = json.loads((workdir / "results/runs/partA_best/rmsprop/seed1/metrics.json").read_text())
+    assert rmsprop["protocol"]["optimizer"]["semantics"] == "tf1"
+    dropout = json.loads((workdir / "results/runs/partA_best/dropout/seed1/metrics.json").read_text())
+    assert dropout["model_args"]["dropout"] == 0.5
+
+
+def test_run_records_history_metrics_and_a_rebuildable_checkpoint(tiny_run):
+    workdir, _ = tiny_run
+    run = workdir / "results/runs/partB/word_lstm_2layer_clipped/seed1"
+    history = aggregate.read_history(run / "history.parquet")
+    assert history["epoch"].tolist() == [1]
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["model_args"]["cell"] == "lstm" and metrics["protocol"]["grad_clip"]["mode"] == "value"
+    for key in ("torch", "python", "snakemake", "device_name", "threads", "git_commit"):
+        assert key in metrics["environment"]
+    assert set(metrics["inputs_sha256"]) == {"train", "test"} and len(metrics["hparams_hash"]) == 64
+    checkpoint = torch.load(run / "model.pt", weights_only=True)
+    assert checkpoint["model"] == "word_rnn" and checkpoint["epoch"] == 1
+    from cz4042.features import load_trained
+    assert load_trained(run / "model.pt").cell == "lstm"
+    log = (workdir / "logs/partB/word_lstm_2layer_clipped/seed1.log").read_text()
+    assert "epoch 1/1 train_loss" in log and "eta" in log
+    assert (workdir / "benchmarks/partB/word_lstm_2layer_clipped/seed1.tsv").exists()
+    assert not (workdir / "resources/resume/partB/word_lstm_2layer_clipped/seed1.pt").exists()
