@@ -12,6 +12,7 @@ rule partA_grid_table:
         md="results/tables/partA_grid.md",
     log:
         "logs/aggregate/partA_grid_table.log",
+    localrule: True
     conda:
         "../envs/aggregate.yaml"
     params:
@@ -36,6 +37,7 @@ rule partA_comparison_table:
         md="results/tables/partA_comparison.md",
     log:
         "logs/aggregate/partA_comparison_table.log",
+    localrule: True
     conda:
         "../envs/aggregate.yaml"
     params:
@@ -57,6 +59,7 @@ rule partA_grid_heatmap:
         "results/figures/partA_grid_heatmap.png",
     log:
         "logs/aggregate/partA_grid_heatmap.log",
+    localrule: True
     conda:
         "../envs/aggregate.yaml"
     params:
@@ -73,6 +76,7 @@ rule partA_comparison_figure:
         "results/figures/partA_comparison.png",
     log:
         "logs/aggregate/partA_comparison_figure.log",
+    localrule: True
     conda:
         "../envs/aggregate.yaml"
     params:
@@ -90,6 +94,7 @@ rule partA_baseline_curves:
         "results/figures/partA_baseline_curves.png",
     log:
         "logs/aggregate/partA_baseline_curves.log",
+    localrule: True
     conda:
         "../envs/aggregate.yaml"
     params:
@@ -110,6 +115,7 @@ rule partA_optimizers:
         "results/figures/partA_optimizers.png",
     log:
         "logs/aggregate/partA_optimizers.log",
+    localrule: True
     conda:
         "../envs/aggregate.yaml"
     params:
@@ -141,6 +147,7 @@ rule partA_feature_maps:
         ],
     log:
         "logs/aggregate/partA_feature_maps.log",
+    localrule: True
     conda:
         "../envs/aggregate.yaml"
     params:
@@ -159,6 +166,7 @@ rule partB_dropout_table:
         md="results/tables/partB_dropout.md",
     log:
         "logs/aggregate/partB_dropout_table.log",
+    localrule: True
     conda:
         "../envs/aggregate.yaml"
     params:
@@ -181,6 +189,7 @@ rule partB_rnn_variants_table:
         md="results/tables/partB_rnn_variants.md",
     log:
         "logs/aggregate/partB_rnn_variants_table.log",
+    localrule: True
     conda:
         "../envs/aggregate.yaml"
     params:
@@ -203,6 +212,7 @@ rule partB_all_table:
         md="results/tables/partB_all.md",
     log:
         "logs/aggregate/partB_all_table.log",
+    localrule: True
     conda:
         "../envs/aggregate.yaml"
     params:
@@ -223,6 +233,7 @@ rule partB_comparison:
         "results/figures/partB_comparison.png",
     log:
         "logs/aggregate/partB_comparison.log",
+    localrule: True
     conda:
         "../envs/aggregate.yaml"
     params:
@@ -243,6 +254,7 @@ rule partB_curves:
         ],
     log:
         "logs/aggregate/partB_curves.log",
+    localrule: True
     conda:
         "../envs/aggregate.yaml"
     params:
@@ -261,6 +273,7 @@ rule partB_rnn_variants:
         "results/figures/partB_rnn_variants.png",
     log:
         "logs/aggregate/partB_rnn_variants.log",
+    localrule: True
     conda:
         "../envs/aggregate.yaml"
     params:

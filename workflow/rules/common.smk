@@ -186,7 +186,9 @@ def final_outputs():
 def protocol_caption(part):
     """What a table or figure was run with, for its caption."""
     protocol = config[part]["protocol"]
-    optimizer = ", ".join(f"{k} {v}" for k, v in protocol["optimizer"].items())
+    optimizer = " ".join(
+        str(v) if k == "name" else f"{k} {v}" for k, v in protocol["optimizer"].items()
+    )
     text = (
         f"Profile '{config['profile']}': {protocol['epochs']} epochs, batch {protocol['batch_size']}, "
         f"{optimizer}; seeds {config['seeds']}; accuracy = final-epoch test accuracy."

@@ -45,6 +45,7 @@ rule partA_best_cell:
         "results/partA/best_cell.json",
     log:
         "logs/partA/best_cell.log",
+    localrule: True
     conda:
         "../envs/aggregate.yaml"
     params:

@@ -17,6 +17,7 @@ IMAGE_SHAPE = (3, 32, 32)
 PIXELS = 3 * 32 * 32
 NUM_CLASSES = 10
 ARCHIVE_FOLDER = "cifar-10-batches-py"
+CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
 
 def parse_batch(raw: bytes, source: str) -> tuple[np.ndarray, np.ndarray]:

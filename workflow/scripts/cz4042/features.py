@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from .atomic import save_figure
-from .cifar import read_images
+from .cifar import CLASS_NAMES, read_images
 from .errors import PipelineError
 from .models import build_model
 
@@ -33,5 +33,5 @@ def write_feature_maps(weights_path: str, test_path: str, images: list[int], out
         if index >= len(pixels):
             raise PipelineError(f"config key partA.feature_map_images: image {index} is beyond the {len(pixels)} test images")
         figure = feature_maps_figure(pixels[index], activations(model, pixels[index]),
-                                     f"Test image {index} (label {labels[index]}): baseline feature maps")
+                                     f"Test image {index} ({CLASS_NAMES[labels[index]]}): feature maps of the trained baseline")
         save_figure(output, figure)
