@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import platform
 import subprocess
 from importlib import metadata
@@ -82,6 +83,9 @@ def environment(device: torch.device, threads: int) -> dict:
         "python": platform.python_version(),
         "snakemake": version("snakemake"),
         "git_commit": commit,
+        # Set by a cluster scheduler: which job ran this, and which GPUs it was given.
+        "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
+        "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
     }
 
 
