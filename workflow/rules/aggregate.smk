@@ -8,7 +8,12 @@ rule partA_grid_table:
         reference=REFERENCE,
         code=AGGREGATION_CODE,
     output:
-        csv="results/tables/partA_grid.csv",
+        csv=report(
+            "results/tables/partA_grid.csv",
+            caption="../report/partA_grid_table.rst",
+            category="Part A",
+            subcategory="Tables",
+        ),
         md="results/tables/partA_grid.md",
     log:
         "logs/aggregate/partA_grid_table.log",
@@ -33,7 +38,12 @@ rule partA_comparison_table:
         reference=REFERENCE,
         code=AGGREGATION_CODE,
     output:
-        csv="results/tables/partA_comparison.csv",
+        csv=report(
+            "results/tables/partA_comparison.csv",
+            caption="../report/partA_comparison_table.rst",
+            category="Part A",
+            subcategory="Tables",
+        ),
         md="results/tables/partA_comparison.md",
     log:
         "logs/aggregate/partA_comparison_table.log",
@@ -56,7 +66,12 @@ rule partA_grid_heatmap:
         table="results/tables/partA_grid.csv",
         code=AGGREGATION_CODE,
     output:
-        "results/figures/partA_grid_heatmap.png",
+        report(
+            "results/figures/partA_grid_heatmap.png",
+            caption="../report/partA_grid_heatmap.rst",
+            category="Part A",
+            subcategory="Figures",
+        ),
     log:
         "logs/aggregate/partA_grid_heatmap.log",
     localrule: True
@@ -73,7 +88,12 @@ rule partA_comparison_figure:
         table="results/tables/partA_comparison.csv",
         code=AGGREGATION_CODE,
     output:
-        "results/figures/partA_comparison.png",
+        report(
+            "results/figures/partA_comparison.png",
+            caption="../report/partA_comparison.rst",
+            category="Part A",
+            subcategory="Figures",
+        ),
     log:
         "logs/aggregate/partA_comparison_figure.log",
     localrule: True
@@ -91,7 +111,12 @@ rule partA_baseline_curves:
         histories=all_runs("partA", ["baseline"], "history.parquet"),
         code=AGGREGATION_CODE,
     output:
-        "results/figures/partA_baseline_curves.png",
+        report(
+            "results/figures/partA_baseline_curves.png",
+            caption="../report/partA_baseline_curves.rst",
+            category="Part A",
+            subcategory="Figures",
+        ),
     log:
         "logs/aggregate/partA_baseline_curves.log",
     localrule: True
@@ -112,7 +137,12 @@ rule partA_optimizers:
         best_cell="results/partA/best_cell.json",
         code=AGGREGATION_CODE,
     output:
-        "results/figures/partA_optimizers.png",
+        report(
+            "results/figures/partA_optimizers.png",
+            caption="../report/partA_optimizers.rst",
+            category="Part A",
+            subcategory="Figures",
+        ),
     log:
         "logs/aggregate/partA_optimizers.log",
     localrule: True
@@ -142,7 +172,12 @@ rule partA_feature_maps:
         code=AGGREGATION_CODE,
     output:
         [
-            f"results/figures/partA_feature_maps_{image}.png"
+            report(
+                f"results/figures/partA_feature_maps_{image}.png",
+                caption="../report/partA_feature_maps.rst",
+                category="Part A",
+                subcategory="Figures",
+            )
             for image in config["partA"]["feature_map_images"]
         ],
     log:
@@ -162,7 +197,12 @@ rule partB_dropout_table:
         reference=REFERENCE,
         code=AGGREGATION_CODE,
     output:
-        csv="results/tables/partB_dropout.csv",
+        csv=report(
+            "results/tables/partB_dropout.csv",
+            caption="../report/partB_dropout_table.rst",
+            category="Part B",
+            subcategory="Tables",
+        ),
         md="results/tables/partB_dropout.md",
     log:
         "logs/aggregate/partB_dropout_table.log",
@@ -185,7 +225,12 @@ rule partB_rnn_variants_table:
         reference=REFERENCE,
         code=AGGREGATION_CODE,
     output:
-        csv="results/tables/partB_rnn_variants.csv",
+        csv=report(
+            "results/tables/partB_rnn_variants.csv",
+            caption="../report/partB_rnn_variants_table.rst",
+            category="Part B",
+            subcategory="Tables",
+        ),
         md="results/tables/partB_rnn_variants.md",
     log:
         "logs/aggregate/partB_rnn_variants_table.log",
@@ -208,7 +253,12 @@ rule partB_all_table:
         reference=REFERENCE,
         code=AGGREGATION_CODE,
     output:
-        csv="results/tables/partB_all.csv",
+        csv=report(
+            "results/tables/partB_all.csv",
+            caption="../report/partB_all_table.rst",
+            category="Part B",
+            subcategory="Tables",
+        ),
         md="results/tables/partB_all.md",
     log:
         "logs/aggregate/partB_all_table.log",
@@ -230,7 +280,12 @@ rule partB_comparison:
         table="results/tables/partB_all.csv",
         code=AGGREGATION_CODE,
     output:
-        "results/figures/partB_comparison.png",
+        report(
+            "results/figures/partB_comparison.png",
+            caption="../report/partB_comparison.rst",
+            category="Part B",
+            subcategory="Figures",
+        ),
     log:
         "logs/aggregate/partB_comparison.log",
     localrule: True
@@ -249,7 +304,12 @@ rule partB_curves:
         code=AGGREGATION_CODE,
     output:
         [
-            f"results/figures/partB_{model}_curves.png"
+            report(
+                f"results/figures/partB_{model}_curves.png",
+                caption="../report/partB_curves.rst",
+                category="Part B",
+                subcategory="Figures",
+            )
             for model in config["partB"]["dropout_table"]
         ],
     log:
@@ -270,7 +330,12 @@ rule partB_rnn_variants:
         histories=all_runs("partB", config["partB"]["rnn_table"], "history.parquet"),
         code=AGGREGATION_CODE,
     output:
-        "results/figures/partB_rnn_variants.png",
+        report(
+            "results/figures/partB_rnn_variants.png",
+            caption="../report/partB_rnn_variants.rst",
+            category="Part B",
+            subcategory="Figures",
+        ),
     log:
         "logs/aggregate/partB_rnn_variants.log",
     localrule: True
