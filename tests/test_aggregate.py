@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cz4042 import aggregate
+from cz4042 import aggregate, selection
 from cz4042.errors import PipelineError
 
 
@@ -33,8 +33,8 @@ def test_best_cell_by_final_or_best_accuracy():
     ]))
     cells = [{"variant": "grid_1x1", "c1": 1, "c2": 1, "protocol_overrides": {}},
              {"variant": "grid_2x2", "c1": 2, "c2": 2, "protocol_overrides": {"epochs": 2}}]
-    assert aggregate.select_best_cell(summary, cells, "final")["variant"] == "grid_2x2"
-    best = aggregate.select_best_cell(summary, cells, "best")
+    assert selection.select_best_cell(summary, cells, "final")["variant"] == "grid_2x2"
+    best = selection.select_best_cell(summary, cells, "best")
     assert best["variant"] == "grid_1x1" and best["test_accuracy"] == pytest.approx(0.60)
 
 

@@ -6,7 +6,7 @@ rule partA_grid_table:
     input:
         metrics=all_runs("partA", partA_names()["grid"]),
         reference=REFERENCE,
-        code=AGGREGATION_CODE,
+        code=TABLE_CODE,
     output:
         csv=report(
             "results/tables/partA_grid.csv",
@@ -36,7 +36,7 @@ rule partA_comparison_table:
         + all_runs("partA_best", partA_names()["on_best"]),
         best_cell="results/partA/best_cell.json",
         reference=REFERENCE,
-        code=AGGREGATION_CODE,
+        code=TABLE_CODE,
     output:
         csv=report(
             "results/tables/partA_comparison.csv",
@@ -64,7 +64,7 @@ rule partA_comparison_table:
 rule partA_grid_heatmap:
     input:
         table="results/tables/partA_grid.csv",
-        code=AGGREGATION_CODE,
+        code=FIGURE_CODE,
     output:
         report(
             "results/figures/partA_grid_heatmap.png",
@@ -86,7 +86,7 @@ rule partA_grid_heatmap:
 rule partA_comparison_figure:
     input:
         table="results/tables/partA_comparison.csv",
-        code=AGGREGATION_CODE,
+        code=FIGURE_CODE,
     output:
         report(
             "results/figures/partA_comparison.png",
@@ -109,7 +109,7 @@ rule partA_comparison_figure:
 rule partA_baseline_curves:
     input:
         histories=all_runs("partA", ["baseline"], "history.parquet"),
-        code=AGGREGATION_CODE,
+        code=FIGURE_CODE,
     output:
         report(
             "results/figures/partA_baseline_curves.png",
@@ -135,7 +135,7 @@ rule partA_optimizers:
         histories=all_runs("partA", partA_names()["grid"], "history.parquet")
         + all_runs("partA_best", partA_names()["on_best"], "history.parquet"),
         best_cell="results/partA/best_cell.json",
-        code=AGGREGATION_CODE,
+        code=FIGURE_CODE,
     output:
         report(
             "results/figures/partA_optimizers.png",
@@ -169,7 +169,7 @@ rule partA_feature_maps:
     input:
         weights=run_outputs("partA", "baseline", config["seeds"][0], "model.pt"),
         test="resources/cifar10/test.parquet",
-        code=AGGREGATION_CODE,
+        code=FIGURE_CODE,
     output:
         [
             report(
@@ -195,7 +195,7 @@ rule partB_dropout_table:
     input:
         metrics=all_runs("partB", partB_dropout_variants()),
         reference=REFERENCE,
-        code=AGGREGATION_CODE,
+        code=TABLE_CODE,
     output:
         csv=report(
             "results/tables/partB_dropout.csv",
@@ -223,7 +223,7 @@ rule partB_rnn_variants_table:
     input:
         metrics=all_runs("partB", config["partB"]["rnn_table"]),
         reference=REFERENCE,
-        code=AGGREGATION_CODE,
+        code=TABLE_CODE,
     output:
         csv=report(
             "results/tables/partB_rnn_variants.csv",
@@ -251,7 +251,7 @@ rule partB_all_table:
     input:
         metrics=all_runs("partB", partB_variants()),
         reference=REFERENCE,
-        code=AGGREGATION_CODE,
+        code=TABLE_CODE,
     output:
         csv=report(
             "results/tables/partB_all.csv",
@@ -278,7 +278,7 @@ rule partB_all_table:
 rule partB_comparison:
     input:
         table="results/tables/partB_all.csv",
-        code=AGGREGATION_CODE,
+        code=FIGURE_CODE,
     output:
         report(
             "results/figures/partB_comparison.png",
@@ -301,7 +301,7 @@ rule partB_comparison:
 rule partB_curves:
     input:
         histories=all_runs("partB", partB_dropout_variants(), "history.parquet"),
-        code=AGGREGATION_CODE,
+        code=FIGURE_CODE,
     output:
         [
             report(
@@ -328,7 +328,7 @@ rule partB_curves:
 rule partB_rnn_variants:
     input:
         histories=all_runs("partB", config["partB"]["rnn_table"], "history.parquet"),
-        code=AGGREGATION_CODE,
+        code=FIGURE_CODE,
     output:
         report(
             "results/figures/partB_rnn_variants.png",

@@ -40,7 +40,7 @@ rule train_partA:
 rule partA_best_cell:
     input:
         metrics=all_runs("partA", partA_names()["grid"]),
-        code=AGGREGATION_CODE,
+        code=SELECTION_CODE,
     output:
         "results/partA/best_cell.json",
     log:

@@ -81,22 +81,15 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
         "epochs": grouped["epochs_run"].max(),
         "train_examples": grouped["train_examples"].max(),
         "diverged": grouped["diverged"].sum().astype(int),
+        # Where the runs ran: a row mixing devices or torch versions shows it here.
+        "device": grouped["device"].agg(_distinct),
+        "torch": grouped["torch"].agg(_distinct),
     })
     return summary
 
 
-def select_best_cell(summary: pd.DataFrame, cells: list[dict], select_by: str) -> dict:
-    """The grid cell with the highest mean test accuracy: final epoch's (as the report)
-    or best epoch's. Ties go to the cell listed first."""
-    column = {"final": "test_accuracy", "best": "best_test_accuracy"}[select_by]
-    best, best_score = None, -math.inf
-    for cell in cells:
-        if cell["variant"] not in summary.index:
-            raise PipelineError(f"no runs of grid cell {cell['variant']}")
-        score = summary.loc[cell["variant"], column]
-        if score > best_score:
-            best, best_score = cell, score
-    return {**best, "select_by": select_by, "test_accuracy": float(best_score)}
+def _distinct(values: pd.Series) -> str:
+    return ", ".join(sorted({str(v) for v in values if v is not None}))
 
 
 def with_reference(table: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
