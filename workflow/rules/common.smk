@@ -27,7 +27,9 @@ TRAINING_CODE = [
 # best-cell choice (which feeds training) on neither.
 SELECTION_CODE = [str(PACKAGE / "selection.py")]
 TABLE_CODE = [str(PACKAGE / "aggregate.py")]
-FIGURE_CODE = [str(PACKAGE / name) for name in ("aggregate.py", "plots.py", "features.py")]
+FIGURE_CODE = [
+    str(PACKAGE / name) for name in ("aggregate.py", "plots.py", "features.py")
+]
 REFERENCE = "workflow/reference/report_2019.csv"
 RUN_FILES = ("history.parquet", "metrics.json", "model.pt")
 
