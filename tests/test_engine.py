@@ -125,3 +125,13 @@ def test_gradient_clipping_runs_inside_the_engine():
     clipped = run(fresh_model(), spec(epochs=1, optimizer={"name": "sgd", "lr": 0.1}, grad_clip={"mode": "value", "threshold": 1e-6}))
     free = run(fresh_model(), spec(epochs=1, optimizer={"name": "sgd", "lr": 0.1}))
     assert not comparable(clipped.history).equals(comparable(free.history))
+
+
+def test_precision_is_opt_in_and_fp32_is_the_default():
+    default = run(fresh_model(), spec(epochs=1))
+    explicit = run(fresh_model(), spec(epochs=1, precision="fp32"))
+    bf16 = run(fresh_model(), spec(epochs=1, precision="bf16"))
+    assert comparable(default.history).equals(comparable(explicit.history))
+    assert not comparable(default.history).equals(comparable(bf16.history))
+    with pytest.raises(ValueError, match="valid: fp32, bf16, tf32"):
+        run(fresh_model(), spec(epochs=1, precision="fp8"))

@@ -33,6 +33,7 @@ rule train_partA:
         checkpoint_every=config["checkpoint_every"],
         device=config["device"],
         deterministic=config["deterministic"],
+        precision=config["precision"],
     script:
         "../scripts/train.py"
 
@@ -87,5 +88,6 @@ rule train_partA_best:
         checkpoint_every=config["checkpoint_every"],
         device=config["device"],
         deterministic=config["deterministic"],
+        precision=config["precision"],
     script:
         "../scripts/train.py"

@@ -32,5 +32,6 @@ rule train_partB:
         checkpoint_every=config["checkpoint_every"],
         device=config["device"],
         deterministic=config["deterministic"],
+        precision=config["precision"],
     script:
         "../scripts/train.py"

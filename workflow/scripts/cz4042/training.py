@@ -105,6 +105,7 @@ def run(
     checkpoint_every: int,
     device: str = "auto",
     deterministic: bool = False,
+    precision: str = "fp32",
     threads: int = 1,
     vocab_path: str | None = None,
     best_cell_path: str | None = None,
@@ -132,7 +133,8 @@ def run(
         args["vocab_size"] = vocabulary_size(vocab_path)
     entry = model_entry(model)
     inputs = {"train": file_sha256(train_path), "test": file_sha256(test_path)}
-    run_id = fingerprint({"model": model, "model_args": args, "protocol": protocol, "seed": seed, "inputs": inputs})
+    run_id = fingerprint({"model": model, "model_args": args, "protocol": protocol, "seed": seed, "inputs": inputs,
+                          "precision": precision})
 
     train_x, train_y, test_x, test_y = load_inputs(entry.input_kind, train_path, test_path, protocol.get("train_subset"))
     torch.manual_seed(seed)
@@ -140,7 +142,7 @@ def run(
     spec = TrainSpec(
         epochs=protocol["epochs"], batch_size=protocol["batch_size"], optimizer=protocol["optimizer"], seed=seed,
         drop_last=protocol.get("drop_last", True), grad_clip=protocol.get("grad_clip"),
-        eval_batch_size=protocol.get("eval_batch_size", 1000),
+        eval_batch_size=protocol.get("eval_batch_size", 1000), precision=precision,
     )
     log(f"{model} {json.dumps(args, sort_keys=True)} seed {seed}: {count_parameters(network)} parameters, "
         f"{len(train_x)} training / {len(test_x)} test examples on {target}")
@@ -156,6 +158,7 @@ def run(
         "model_args": args,
         "protocol": protocol,
         "seed": seed,
+        "precision": precision,
         "parameters": count_parameters(network),
         "train_examples": len(train_x),
         "epochs_run": len(history),
