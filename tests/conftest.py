@@ -64,7 +64,7 @@ def tar_gz(members: dict[str, bytes]) -> bytes:
 
 def cifar_archive(n_train: int = 300, n_test: int = 120) -> bytes:
     return tar_gz({
-        "cifar-10-batches-py/data_batch_1": cifar_batch_bytes(n_train, seed=1),
+        **{f"cifar-10-batches-py/data_batch_{i}": cifar_batch_bytes(n_train, seed=i) for i in range(1, 6)},
         "cifar-10-batches-py/test_batch": cifar_batch_bytes(n_test, seed=2, label_offset=3),
         "cifar-10-batches-py/batches.meta": pickle.dumps({b"label_names": [b"x"] * 10}),
     })
@@ -144,6 +144,8 @@ def tiny_protocol_config(data: dict) -> dict:
         "partB": {
             "protocol": {"epochs": 1, "batch_size": 32},
             "resources": {"threads": 1, "mem_mb": 1000, "runtime": 10},
+            # forced to blow up: the divergence path must not hold up any table or figure
+            "variants": {"word_vanilla": {"optimizer": {"name": "adam", "lr": 1.0e38}}},
         },
     }
 

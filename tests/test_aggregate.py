@@ -88,3 +88,14 @@ def test_metrics_missing_fields_fail_naming_the_file(tmp_path):
     path.write_text(json.dumps({"variant": "a"}))
     with pytest.raises(PipelineError, match=f"{path}: metrics lack seed"):
         aggregate.read_runs([path])
+
+
+def test_tables_written_with_a_mixed_environment_carry_the_warning(tmp_path):
+    mixed = runs([{"variant": "a", "seed": 1, "final_test_accuracy": 0.4},
+                  {"variant": "a", "seed": 2, "final_test_accuracy": 0.5, "torch": "2.14.1"}])
+    table = aggregate.variants_table(mixed, ["a"], pd.DataFrame(columns=["label", "test_accuracy", "train_seconds", "final_train_loss"]))
+    warning = aggregate.mixed_environment_warning(mixed)
+    aggregate.write_table(table, tmp_path / "t.csv", tmp_path / "t.md", "T", aggregate.table_notes("caption", warning), warning)
+    assert pd.read_csv(tmp_path / "t.csv")["warning"].tolist() == ["Warning: these runs mix torch: 2.13.0, 2.14.1"]
+    assert "**Warning: these runs mix torch: 2.13.0, 2.14.1**" in (tmp_path / "t.md").read_text()
+    assert pd.read_csv(tmp_path / "t.csv")["torch"].tolist() == ["2.13.0, 2.14.1"]

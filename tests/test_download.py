@@ -35,7 +35,7 @@ def test_bad_downloads_fail_in_one_line_and_leave_nothing(http_root, tmp_path, c
     elif case == "missing_member":
         (root / "c.tar.gz").write_bytes(data)
     out = tmp_path / "dl" / "c.tar.gz"
-    members = MEMBERS + (["cifar-10-batches-py/data_batch_2"] if case == "missing_member" else [])
+    members = MEMBERS + (["cifar-10-batches-py/data_batch_6"] if case == "missing_member" else [])
     with pytest.raises(PipelineError) as error:
         download(f"{base}/c.tar.gz", out, checksum, members)
     message = str(error.value)
@@ -44,7 +44,7 @@ def test_bad_downloads_fail_in_one_line_and_leave_nothing(http_root, tmp_path, c
         "mismatch": f"md5 mismatch, expected {'0' * 32}, got {hashlib.md5(data).hexdigest()}",
         "truncated": "not a readable tar archive",
         "not_archive": "not a readable tar archive",
-        "missing_member": "archive lacks cifar-10-batches-py/data_batch_2",
+        "missing_member": "archive lacks cifar-10-batches-py/data_batch_6",
         "http_404": "HTTP 404",
     }[case]
     assert expected in message

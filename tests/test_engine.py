@@ -135,3 +135,15 @@ def test_precision_is_opt_in_and_fp32_is_the_default():
     assert not comparable(default.history).equals(comparable(bf16.history))
     with pytest.raises(ValueError, match="valid: fp32, bf16, tf32"):
         run(fresh_model(), spec(epochs=1, precision="fp8"))
+
+
+def test_deterministic_switch_turns_on_deterministic_algorithms():
+    try:
+        engine.configure_cuda(deterministic=True)
+        assert torch.are_deterministic_algorithms_enabled()
+        assert not torch.backends.cudnn.benchmark
+        engine.configure_cuda(deterministic=False)
+        assert torch.backends.cudnn.benchmark
+    finally:
+        torch.use_deterministic_algorithms(False)
+        torch.backends.cudnn.benchmark = False

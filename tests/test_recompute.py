@@ -55,7 +55,7 @@ def test_running_again_does_nothing(tiny):
 
 def test_one_variant_change_reruns_that_variant_and_its_downstream_only(tiny):
     workdir, config = tiny
-    config["partB"]["variants"] = {"word_lstm_2layer_clipped": {"grad_clip": {"mode": "value", "threshold": 3.0}}}
+    config["partB"].setdefault("variants", {})["word_lstm_2layer_clipped"] = {"grad_clip": {"mode": "value", "threshold": 3.0}}
     jobs = planned_jobs(workdir, config)
     print(sorted(jobs))
     assert jobs == {
@@ -78,7 +78,7 @@ def test_one_part_A_variant_change_leaves_part_B_alone(tiny):
 
 def test_unrelated_config_change_reruns_nothing_of_this_part(tiny):
     workdir, config = tiny
-    config["partB"]["variants"] = {"char_lstm": {"hidden": 30}}
+    config["partB"].setdefault("variants", {})["char_lstm"] = {"hidden": 30}
     assert planned_jobs(workdir, config, "partA") == set()
     jobs = planned_jobs(workdir, config)
     assert ("train_partB", "variant=char_lstm, seed=1") in jobs
@@ -131,3 +131,15 @@ def test_deleting_one_figure_rebuilds_only_that_figure(tiny):
     assert figure.read_bytes()[:8] == before[:8]
     assert planned_jobs(workdir, config) == set()
     assert "1 of 1 steps" in result.stdout + result.stderr
+
+
+def test_char_field_switch_reruns_char_models_only(tiny):
+    workdir, config = tiny
+    config["text_inputs"] = {"char_field": "title"}
+    jobs = planned_jobs(workdir, config)
+    trained = {w.split(",")[0].removeprefix("variant=") for r, w in jobs if r == "train_partB"}
+    char_variants = {v for v in yaml.safe_load((workdir / "config.yaml").read_text())["partB"]["variants"]
+                     if v.startswith("char_")}
+    assert ("char_ids", "") in jobs and ("word_ids", "") not in jobs
+    assert trained == char_variants
+    assert not rules_of(jobs) & {"train_partA", "train_partA_best"}

@@ -124,3 +124,20 @@ def test_bad_config_value_names_the_key(workflow_copy):
     result = run_snakemake(workflow_copy, "-n", "all", config={"partA": {"protocol": {"epochs": -1}}}, check=False)
     assert result.returncode != 0
     assert "config key partA.protocol.epochs: -1 is less than the minimum of 1" in result.stdout + result.stderr
+
+
+def test_archives_are_not_fetched_again_when_code_or_other_config_changes(workflow_copy, served):
+    root, base, cifar_md5, dbpedia_md5 = served
+    config = download_config(base, cifar_md5, dbpedia_md5)
+    run_snakemake(workflow_copy, "--cores", "2", "data", config=config)
+    for archive in root.iterdir():
+        archive.unlink()  # a refetch would now fail
+    package = workflow_copy / "workflow/scripts/cz4042"
+    for module in ("cifar.py", "dbpedia.py", "download.py"):
+        (package / module).write_text((package / module).read_text() + "\n# edited\n")
+    config["cifar10"] = {"n_train": 200, "n_test": 50, "train_batches": ["data_batch_1", "data_batch_2"]}
+    config["dbpedia"]["train_per_class"] = 10
+    result = run_snakemake(workflow_copy, "--cores", "2", "data", config=config)
+    text = result.stdout + result.stderr
+    assert "rule download_" not in text and "prepare_cifar10" in text and "prepare_dbpedia" in text
+    assert len(pd.read_parquet(workflow_copy / "resources/cifar10/train.parquet")) == 200

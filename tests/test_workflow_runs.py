@@ -94,3 +94,14 @@ def test_a_named_figure_rule_rebuilds_just_that_figure(tiny_run):
     text = result.stdout + result.stderr
     assert "1 of 1 steps (100%) done" in text
     assert figure.stat().st_mtime_ns > before
+
+
+def test_a_diverged_run_is_marked_and_every_output_still_builds(tiny_run):
+    workdir, _ = tiny_run
+    metrics = json.loads((workdir / "results/runs/partB/word_vanilla/seed1/metrics.json").read_text())
+    assert metrics["diverged"] is True and metrics["diverged_epoch"] == 1
+    table = pd.read_csv(workdir / "results/tables/partB_rnn_variants.csv").set_index("variant")
+    assert table.loc["word_vanilla", "diverged"] == 1
+    assert table.drop(index="word_vanilla")["diverged"].eq(0).all()
+    assert "| word_vanilla " in (workdir / "results/tables/partB_rnn_variants.md").read_text()
+    assert (workdir / "results/figures/partB_rnn_variants.png").stat().st_size > 0

@@ -13,7 +13,7 @@ rule download_cifar10:
     params:
         url=config["downloads"]["cifar10"]["url"],
         checksum=config["downloads"]["cifar10"]["checksum"],
-        members=cifar_archive_members(),
+        members=CIFAR_ARCHIVE_MEMBERS,
     script:
         "../scripts/download.py"
 

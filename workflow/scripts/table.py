@@ -19,5 +19,6 @@ with reported(log):
         table = aggregate.dropout_table(runs, p.pairs, reference)
     else:
         table = aggregate.variants_table(runs, p.variants, reference)
-    aggregate.write_table(table, out.csv, out.md, p.title, aggregate.table_notes(runs, p.caption))
+    warning = aggregate.mixed_environment_warning(runs)
+    aggregate.write_table(table, out.csv, out.md, p.title, aggregate.table_notes(p.caption, warning), warning)
     log(f"{out.csv}: {len(table)} rows")

@@ -182,13 +182,14 @@ def to_markdown(table: pd.DataFrame, title: str, notes: list[str]) -> str:
     return "\n".join(lines)
 
 
-def write_table(table: pd.DataFrame, csv_path: str, md_path: str, title: str, notes: list[str]) -> None:
+def write_table(table: pd.DataFrame, csv_path: str, md_path: str, title: str, notes: list[str],
+                warning: str | None = None) -> None:
+    """CSV (a 'warning' column when the runs mix devices or versions) and Markdown."""
     from .atomic import write_csv, write_text
 
-    write_csv(csv_path, table)
+    write_csv(csv_path, table.assign(warning=warning) if warning else table)
     write_text(md_path, to_markdown(table, title, notes))
 
 
-def table_notes(runs: pd.DataFrame, caption: str) -> list[str]:
-    warning = mixed_environment_warning(runs)
+def table_notes(caption: str, warning: str | None) -> list[str]:
     return [caption] + ([f"**{warning}**"] if warning else [])

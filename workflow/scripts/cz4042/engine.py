@@ -78,11 +78,9 @@ def configure_threads(threads: int) -> None:
 
 
 def configure_cuda(deterministic: bool) -> None:
-    if deterministic:
-        torch.backends.cudnn.benchmark = False
-        torch.use_deterministic_algorithms(True)
-    else:
-        torch.backends.cudnn.benchmark = True
+    """Deterministic kernels (slower, bitwise repeatable) or cuDNN's autotuned ones."""
+    torch.use_deterministic_algorithms(deterministic)
+    torch.backends.cudnn.benchmark = not deterministic
 
 
 PRECISIONS = ("fp32", "bf16", "tf32")

@@ -123,6 +123,8 @@ def run(
     target = resolve_device(device)
     if target.type == "cuda":
         configure_cuda(deterministic)
+        # cuBLAS needs a fixed workspace for deterministic matmuls
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     args, protocol = dict(model_args), dict(protocol)
     if best_cell_path is not None:
         cell_args, cell_overrides = read_best_cell(best_cell_path)
