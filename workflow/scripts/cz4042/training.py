@@ -122,9 +122,9 @@ def run(
     configure_threads(threads)
     target = resolve_device(device)
     if target.type == "cuda":
-        configure_cuda(deterministic)
-        # cuBLAS needs a fixed workspace for deterministic matmuls
+        # cuBLAS needs a fixed workspace for deterministic matmuls (before its first use)
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        configure_cuda(deterministic)
     args, protocol = dict(model_args), dict(protocol)
     if best_cell_path is not None:
         cell_args, cell_overrides = read_best_cell(best_cell_path)
