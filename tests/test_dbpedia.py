@@ -1,4 +1,3 @@
-import numpy as np
 import pandas as pd
 import pytest
 from conftest import dbpedia_csv_bytes

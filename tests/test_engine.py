@@ -55,10 +55,13 @@ def test_same_seed_same_history_other_seed_differs():
     assert not comparable(first.history).equals(comparable(other.history))
 
 
-def test_drop_last_counts_batches():
-    logs = []
-    run(fresh_model(), spec(epochs=1, batch_size=100, drop_last=True), log=logs.append)  # 256 -> 2 batches
-    assert len(logs) == 1
+@pytest.mark.parametrize("drop_last, batches", [(True, 2), (False, 3)])
+def test_drop_last_decides_the_number_of_mini_batches(drop_last, batches):
+    model = fresh_model()
+    calls = []
+    model.register_forward_pre_hook(lambda module, inputs: calls.append(len(inputs[0])) if module.training else None)
+    run(model, spec(epochs=1, batch_size=100, drop_last=drop_last))  # 256 examples
+    assert calls == [100, 100, 56][:batches]
 
 
 def test_nan_loss_marks_the_run_diverged_and_stops():

@@ -4,7 +4,6 @@ on a complete tiny run."""
 import copy
 import os
 import re
-import shutil
 
 import pytest
 import yaml

@@ -1,5 +1,4 @@
 import numpy as np
-import pandas as pd
 
 from cz4042 import tokenize
 

@@ -3,7 +3,6 @@
 import json
 
 import pandas as pd
-import pytest
 import torch
 
 from conftest import run_snakemake

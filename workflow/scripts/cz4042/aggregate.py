@@ -7,7 +7,6 @@ Pure functions over DataFrames; the report's numbers come in as a table
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import pandas as pd
