@@ -31,7 +31,6 @@ FIGURE_CODE = [
     str(PACKAGE / name) for name in ("aggregate.py", "plots.py", "features.py")
 ]
 REFERENCE = "workflow/reference/report_2019.csv"
-RUN_FILES = ("history.parquet", "metrics.json", "model.pt")
 
 
 def check_config():

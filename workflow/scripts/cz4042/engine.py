@@ -113,20 +113,23 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
 
 
 class _SigtermFlag:
-    """Turns SIGTERM into a flag the loop checks between mini-batches."""
+    """Turns SIGTERM into a flag the loop checks between mini-batches (only when there
+    is somewhere to save the state; otherwise SIGTERM keeps its default effect)."""
 
-    def __init__(self):
-        self.raised = False
+    def __init__(self, enabled: bool):
+        self.enabled, self.raised = enabled, False
 
     def __enter__(self):
-        self.previous = signal.signal(signal.SIGTERM, self._handle)
+        if self.enabled:
+            self.previous = signal.signal(signal.SIGTERM, self._handle)
         return self
 
     def _handle(self, signum, frame):
         self.raised = True
 
     def __exit__(self, *exc):
-        signal.signal(signal.SIGTERM, self.previous)
+        if self.enabled:
+            signal.signal(signal.SIGTERM, self.previous)
 
 
 def _rng_state(generator: torch.Generator, device: torch.device) -> dict:
@@ -149,7 +152,7 @@ def load_resume_state(policy: ResumePolicy, warn: Callable[[str], None]) -> dict
     if not policy.path.exists():
         return None
     try:
-        state = torch.load(policy.path, map_location="cpu", weights_only=False)
+        state = torch.load(policy.path, map_location="cpu", weights_only=True)
         fingerprint = state["fingerprint"]
     except Exception as error:  # a truncated or corrupt file can raise almost anything
         aside = policy.path.with_name(policy.path.name + ".corrupt")
@@ -211,7 +214,7 @@ def train(
         })
 
     diverged = None
-    with _SigtermFlag() as sigterm:
+    with _SigtermFlag(enabled=resume is not None) as sigterm:
         for epoch in range(start_epoch, spec.epochs + 1):
             started = time.perf_counter()
             if in_progress is None:
@@ -228,7 +231,7 @@ def train(
             order_on_device = order.to(device)
             last = None
             for batch in range(first_batch, batches):
-                if sigterm.raised and resume is not None:
+                if sigterm.raised:
                     save_state({"order": order, "next_batch": batch, "loss_sum": loss_sum.cpu(),
                                 "seconds": elapsed_before + time.perf_counter() - started})
                     log(f"SIGTERM: state saved to {resume.path} at epoch {epoch}, batch {batch}")
