@@ -68,7 +68,7 @@ def test_run_records_history_metrics_and_a_rebuildable_checkpoint(tiny_run):
     assert load_trained(run / "model.pt").cell == "lstm"
     log = (workdir / "logs/partB/word_lstm_2layer_clipped/seed1.log").read_text()
     assert "epoch 1/1 train_loss" in log and "eta" in log
-    assert (workdir / "benchmarks/partB/word_lstm_2layer_clipped/seed1.tsv").exists()
+    assert (workdir / "results/benchmarks/jobs/partB/word_lstm_2layer_clipped/seed1.tsv").exists()
     assert not (workdir / "resources/resume/partB/word_lstm_2layer_clipped/seed1.pt").exists()
 
 

@@ -14,7 +14,7 @@ rule train_partA:
     log:
         "logs/partA/{variant}/seed{seed}.log",
     benchmark:
-        "benchmarks/partA/{variant}/seed{seed}.tsv"
+        "results/benchmarks/jobs/partA/{variant}/seed{seed}.tsv"
     wildcard_constraints:
         variant=variant_pattern(partA_names()["baseline"] + partA_names()["grid"]),
         seed=r"\d+",
@@ -69,7 +69,7 @@ rule train_partA_best:
     log:
         "logs/partA_best/{variant}/seed{seed}.log",
     benchmark:
-        "benchmarks/partA_best/{variant}/seed{seed}.tsv"
+        "results/benchmarks/jobs/partA_best/{variant}/seed{seed}.tsv"
     wildcard_constraints:
         variant=variant_pattern(partA_names()["on_best"]),
         seed=r"\d+",

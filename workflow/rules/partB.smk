@@ -13,7 +13,7 @@ rule train_partB:
     log:
         "logs/partB/{variant}/seed{seed}.log",
     benchmark:
-        "benchmarks/partB/{variant}/seed{seed}.tsv"
+        "results/benchmarks/jobs/partB/{variant}/seed{seed}.tsv"
     wildcard_constraints:
         variant=variant_pattern(list(config["partB"]["variants"])),
         seed=r"\d+",

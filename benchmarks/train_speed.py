@@ -1,0 +1,291 @@
+"""Training speed of the project's engine against a plain PyTorch reference.
+
+    .venv/bin/python benchmarks/train_speed.py [--threads N] [--device cpu|cuda] [--out results/benchmarks]
+
+For each model it measures, in this one run on this machine, the seconds per epoch of
+(a) the project's engine (`cz4042.engine.train` on the registry's model) and (b) a
+reference written the obvious way below (nn.Conv2d / nn.Conv1d over one-hot input,
+nn.GRU / nn.LSTM, NCHW fp32, index batching, `loss.item()` every step). An epoch is
+extrapolated from timed mini-batch steps (median of repeats) plus one timed pass over
+the test set. It also measures this machine's fp32 matmul GFLOP/s, and for the CIFAR
+models the achieved model GFLOP/s (forward + backward FLOPs counted analytically).
+Writes results/benchmarks/train_speed.csv and .md and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
+
+from cz4042 import engine, models  # noqa: E402
+from cz4042.atomic import write_csv, write_text  # noqa: E402
+
+BATCH = 128
+
+
+# ----------------------------------------------------------------------------- reference
+def reference_cifar(c1: int, c2: int) -> nn.Module:
+    return nn.Sequential(
+        nn.Conv2d(3, c1, 9), nn.ReLU(), nn.MaxPool2d(2, 2),
+        nn.Conv2d(c1, c2, 5), nn.ReLU(), nn.MaxPool2d(2, 2),
+        nn.Flatten(), nn.Linear(c2 * 16, 300), nn.ReLU(), nn.Linear(300, 10),
+    )
+
+
+class ReferenceTextCNN(nn.Module):
+    def __init__(self, kind: str, vocab: int):
+        super().__init__()
+        self.kind = kind
+        self.embed = nn.Embedding(vocab, 20) if kind == "word" else None
+        self.conv1 = nn.Conv1d(256 if kind == "char" else 20, 10, 20)
+        self.conv2 = nn.Conv1d(10, 10, 20)
+        self.dense = nn.Linear(10, 15)
+
+    def forward(self, ids):
+        x = F.one_hot(ids, 256).float().transpose(1, 2) if self.kind == "char" else self.embed(ids).transpose(1, 2)
+        x = F.max_pool1d(F.pad(F.relu(self.conv1(x)), (1, 2), value=float("-inf")), 4, 2)
+        x = F.max_pool1d(F.pad(F.relu(self.conv2(x)), (1, 1), value=float("-inf")), 4, 2)
+        return self.dense(x.amax(2))
+
+
+class ReferenceRNN(nn.Module):
+    def __init__(self, kind: str, vocab: int, cell: str):
+        super().__init__()
+        self.kind = kind
+        self.embed = nn.Embedding(vocab, 20) if kind == "word" else None
+        self.rnn = {"gru": nn.GRU, "lstm": nn.LSTM}[cell](256 if kind == "char" else 20, 20, batch_first=True)
+        self.dense = nn.Linear(20, 15)
+
+    def forward(self, ids):
+        x = F.one_hot(ids, 256).float() if self.kind == "char" else self.embed(ids)
+        out, _ = self.rnn(x)
+        return self.dense(out[:, -1])
+
+
+def plain_optimizer(params, spec: dict) -> torch.optim.Optimizer:
+    """torch.optim's defaults, as the obvious code would write them."""
+    if spec["name"] == "adam":
+        return torch.optim.Adam(params, lr=spec["lr"])
+    return torch.optim.SGD(params, lr=spec["lr"])
+
+
+def reference_steps(model, x, y, optimizer, steps: int) -> float:
+    """Seconds for `steps` mini-batches of the obvious loop."""
+    model.train()
+    perm = torch.randperm(len(x), device=x.device)
+    start = time.perf_counter()
+    for step in range(steps):
+        index = perm[step * BATCH:(step + 1) * BATCH]
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x[index]), y[index])
+        loss.backward()
+        optimizer.step()
+        loss.item()
+    return time.perf_counter() - start
+
+
+@torch.no_grad()
+def reference_eval(model, x, y) -> float:
+    model.eval()
+    start = time.perf_counter()
+    for i in range(0, len(x), 1000):
+        (model(x[i:i + 1000]).argmax(1) == y[i:i + 1000]).sum().item()
+    return time.perf_counter() - start
+
+
+# ----------------------------------------------------------------------------- engine
+def engine_steps(model, x, y, optimizer_spec, steps: int, device) -> float:
+    spec = engine.TrainSpec(epochs=1, batch_size=BATCH, optimizer=optimizer_spec, seed=0, eval_batch_size=1000)
+    subset = steps * BATCH
+    start = time.perf_counter()
+    engine.train(model, x[:subset], y[:subset], x[:1], y[:1], spec, device, log=lambda m: None)
+    return time.perf_counter() - start
+
+
+def engine_eval(model, x, y) -> float:
+    start = time.perf_counter()
+    engine.evaluate(model, x, y, 1000)
+    return time.perf_counter() - start
+
+
+# ----------------------------------------------------------------------------- cases
+def cifar_flops(c1: int, c2: int) -> float:
+    """Forward + backward FLOPs per training image: forward 2*MACs; backward 2*MACs for
+    the weight gradients plus 2*MACs for the input gradients of every layer but C1
+    (the image needs none)."""
+    conv1 = 24 * 24 * c1 * 3 * 81
+    rest = 8 * 8 * c2 * c1 * 25 + 16 * c2 * 300 + 300 * 10
+    return 2 * (2 * conv1 + 3 * rest)
+
+
+def cases(vocab: int):
+    sgd, adam = {"name": "sgd", "lr": 0.001}, {"name": "adam", "lr": 0.01}
+    image = lambda n: (torch.rand(n, 3, 32, 32), torch.randint(0, 10, (n,)))  # noqa: E731
+    chars = lambda n: (torch.randint(0, 256, (n, 100)), torch.randint(0, 15, (n,)))  # noqa: E731
+    words = lambda n: (torch.randint(0, vocab, (n, 100)), torch.randint(0, 15, (n,)))  # noqa: E731
+    return [
+        ("cifar baseline (50,60)", image, 10_000, 2_000, sgd, lambda: models.build_model("cifar_cnn", c1=50, c2=60),
+         lambda: reference_cifar(50, 60), cifar_flops(50, 60)),
+        ("cifar grid (256,512)", image, 10_000, 2_000, sgd, lambda: models.build_model("cifar_cnn", c1=256, c2=512),
+         lambda: reference_cifar(256, 512), cifar_flops(256, 512)),
+        ("char CNN", chars, 5_600, 700, adam, lambda: models.build_model("char_cnn"),
+         lambda: ReferenceTextCNN("char", 256), None),
+        ("word CNN", words, 5_600, 700, adam, lambda: models.build_model("word_cnn", vocab_size=vocab),
+         lambda: ReferenceTextCNN("word", vocab), None),
+        ("char GRU", chars, 5_600, 700, adam, lambda: models.build_model("char_rnn"),
+         lambda: ReferenceRNN("char", 256, "gru"), None),
+        ("word GRU", words, 5_600, 700, adam, lambda: models.build_model("word_rnn", vocab_size=vocab),
+         lambda: ReferenceRNN("word", vocab, "gru"), None),
+        ("word LSTM", words, 5_600, 700, adam, lambda: models.build_model("word_rnn", vocab_size=vocab, cell="lstm"),
+         lambda: ReferenceRNN("word", vocab, "lstm"), None),
+    ]
+
+
+def matmul_gflops(device, size: int = 4096, repeats: int = 5) -> float:
+    a, b = torch.rand(size, size, device=device), torch.rand(size, size, device=device)
+    best = float("inf")
+    for _ in range(repeats + 1):
+        start = time.perf_counter()
+        (a @ b).sum().item()
+        best = min(best, time.perf_counter() - start)
+    return 2 * size ** 3 / best / 1e9
+
+
+def measure(name, data, n_train, n_test, optimizer_spec, build_engine_model, build_reference, flops, device,
+            steps: int, repeats: int) -> dict:
+    x, y = data(max(n_train, steps * BATCH))
+    tx, ty = data(n_test)
+    x, y, tx, ty = x.to(device), y.to(device), tx.to(device), ty.to(device)
+    batches = n_train // BATCH if "cifar" in name else -(-n_train // BATCH)
+
+    engine_model = build_engine_model()
+    reference_model = build_reference().to(device)
+    reference_optimizer = plain_optimizer(reference_model.parameters(), optimizer_spec)
+    engine_steps(engine_model, x, y, optimizer_spec, 1, device)  # warm-ups
+    reference_steps(reference_model, x, y, reference_optimizer, 1)
+
+    def engine_step():  # the difference cancels engine.train's fixed set-up and wrap-up
+        one = engine_steps(engine_model, x, y, optimizer_spec, 1, device)
+        return (engine_steps(engine_model, x, y, optimizer_spec, steps + 1, device) - one) / steps
+
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    # Interleaved, so that both see the same machine load (this one is shared and noisy).
+    engine_times, reference_times, engine_evals, reference_evals = [], [], [], []
+    for _ in range(repeats):
+        engine_times.append(engine_step())
+        reference_times.append(reference_steps(reference_model, x, y, reference_optimizer, steps) / steps)
+        engine_evals.append(engine_eval(engine_model, tx, ty))
+        reference_evals.append(reference_eval(reference_model, tx, ty))
+    peak = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None
+    engine_step_s = statistics.median(engine_times)
+    engine_s = engine_step_s * batches + min(engine_evals)
+    reference_s = statistics.median(reference_times) * batches + min(reference_evals)
+    row = {"model": name, "engine s/epoch": engine_s, "reference s/epoch": reference_s,
+           "speed-up": reference_s / engine_s, "achieved GFLOP/s": None, "peak GPU MiB": peak}
+    if flops:
+        row["achieved GFLOP/s"] = flops * BATCH / engine_step_s / 1e9
+    return row
+
+
+JOB = """
+import sys, torch
+sys.path.insert(0, {scripts!r})
+from cz4042 import engine, models
+engine.configure_threads({threads})
+torch.manual_seed(0)
+x, y = torch.rand({n}, 3, 32, 32), torch.randint(0, 10, ({n},))
+spec = engine.TrainSpec(epochs=1, batch_size=128, optimizer={{"name": "sgd", "lr": 0.001}}, seed=0)
+engine.train(models.build_model("cifar_cnn", c1=50, c2=60), x, y, x[:1000], y[:1000], spec, torch.device("cpu"),
+             log=lambda m: None)
+"""
+
+
+def parallel_jobs(cores: int, images: int = 128 * 30) -> pd.DataFrame:
+    """Two training jobs as `snakemake --cores N` runs them: side by side with N/2
+    threads each, against one after the other with N threads each. With each job held
+    to its threads, side by side must take no longer."""
+    import subprocess
+
+    def job(threads):
+        code = JOB.format(scripts=str(ROOT / "workflow" / "scripts"), threads=threads, n=images)
+        return subprocess.Popen([sys.executable, "-c", code])
+
+    def wall(parallel: bool) -> float:
+        start = time.perf_counter()
+        if parallel:
+            for process in [job(max(1, cores // 2)) for _ in range(2)]:
+                process.wait()
+        else:
+            for _ in range(2):
+                job(cores).wait()
+        return time.perf_counter() - start
+
+    side_by_side = statistics.median(wall(True) for _ in range(3))
+    one_after_other = statistics.median(wall(False) for _ in range(3))
+    return pd.DataFrame([{
+        "jobs": 2, "cores": cores, "side by side s": side_by_side,
+        "threads each side by side": max(1, cores // 2), "one after the other s": one_after_other,
+        "threads each one after the other": cores, "ratio": side_by_side / one_after_other,
+    }])
+
+
+def main(argv=None) -> pd.DataFrame:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--out", default=str(ROOT / "results" / "benchmarks"))
+    parser.add_argument("--steps", type=int, default=8, help="timed mini-batches per repeat")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", nargs="*", help="model names (substring match)")
+    parser.add_argument("--vocab", type=int, default=38_658, help="word vocabulary (the course files give 38,657 + pad)")
+    parser.add_argument("--parallel-jobs", action="store_true",
+                        help="instead: two CIFAR training jobs side by side vs one after the other")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    if args.parallel_jobs:
+        table = parallel_jobs(args.threads)
+        write_csv(out / "parallel_jobs.csv", table)
+        write_text(out / "parallel_jobs.md", table.to_markdown(index=False, floatfmt=".3g") + "\n")
+        print(table.to_markdown(index=False, floatfmt=".3g"))
+        return table
+
+    engine.configure_threads(args.threads)
+    device = engine.resolve_device(args.device)
+    if device.type == "cuda":
+        engine.configure_cuda(deterministic=False)
+    torch.manual_seed(0)
+    peak = matmul_gflops(device)
+    rows = []
+    for case in cases(args.vocab):
+        if args.only and not any(o in case[0] for o in args.only):
+            continue
+        steps = 2 if "256,512" in case[0] and device.type == "cpu" else args.steps
+        row = measure(*case, device=device, steps=steps, repeats=args.repeats)
+        row.update({"device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+                    "threads": args.threads, "matmul GFLOP/s": peak})
+        if row["achieved GFLOP/s"]:
+            row["share of matmul peak"] = row["achieved GFLOP/s"] / peak
+        rows.append(row)
+        print(f"{row['model']}: engine {row['engine s/epoch']:.2f} s/epoch, reference {row['reference s/epoch']:.2f}"
+              f" ({row['speed-up']:.2f}x)", flush=True)
+    table = pd.DataFrame(rows)
+    write_csv(out / "train_speed.csv", table)
+    write_text(out / "train_speed.md", table.to_markdown(index=False, floatfmt=".3g") + "\n")
+    print(table.to_markdown(index=False, floatfmt=".3g"))
+    return table
+
+
+if __name__ == "__main__":
+    main()
