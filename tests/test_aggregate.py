@@ -98,3 +98,15 @@ def test_tables_written_with_a_mixed_environment_carry_the_warning(tmp_path):
     assert pd.read_csv(tmp_path / "t.csv")["warning"].tolist() == ["Warning: these runs mix torch: 2.13.0, 2.14.1"]
     assert "**Warning: these runs mix torch: 2.13.0, 2.14.1**" in (tmp_path / "t.md").read_text()
     assert pd.read_csv(tmp_path / "t.csv")["torch"].tolist() == ["2.13.0, 2.14.1"]
+
+
+def test_curve_series_groups_seeds_and_names_the_best_cell(tmp_path):
+    paths = []
+    for name in ("g1_s1", "g1_s2", "g2_s1", "adam_s1"):
+        path = tmp_path / f"{name}.parquet"
+        pd.DataFrame({c: [1.0] for c in aggregate.HISTORY_COLUMNS}).to_parquet(path)
+        paths.append(path)
+    labels = ["grid_1", "grid_1", "grid_2", "adam"]
+    series = aggregate.curve_series(paths, labels, ["grid_best", "adam"], best_cell="grid_1")
+    assert list(series) == ["grid_best", "adam"]
+    assert len(series["grid_best"]) == 2 and len(series["adam"]) == 1

@@ -56,6 +56,18 @@ def read_history(path: str | Path) -> pd.DataFrame:
     return frame
 
 
+def curve_series(paths: list[str], labels: list[str], wanted: list[str], best_cell: str | None = None
+                 ) -> dict[str, list[pd.DataFrame]]:
+    """Histories grouped by label (one per seed), in the order of `wanted`. The best grid
+    cell is known only at run time: with `best_cell` its runs stand for 'grid_best'."""
+    series: dict[str, list[pd.DataFrame]] = {}
+    for path, label in zip(paths, labels):
+        label = "grid_best" if label == best_cell else label
+        if label in wanted:
+            series.setdefault(label, []).append(read_history(path))
+    return {label: series[label] for label in wanted if label in series}
+
+
 def read_reference(path: str | Path, tables: str | list[str]) -> pd.DataFrame:
     """The report's rows of one or more tables, by variant (first table wins)."""
     tables = [tables] if isinstance(tables, str) else list(tables)

@@ -86,12 +86,16 @@ def configure_cuda(deterministic: bool) -> None:
 PRECISIONS = ("fp32", "bf16", "tf32")
 
 
-def autocast(device: torch.device, precision: str):
+def configure_precision(device: torch.device, precision: str) -> None:
+    """Check `precision` and switch on TF32 for it; bf16 is autocast per forward pass."""
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; valid: {', '.join(PRECISIONS)}")
-    if precision == "tf32" and device.type == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = True
-        torch.backends.cudnn.allow_tf32 = True
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
+        torch.backends.cudnn.allow_tf32 = precision == "tf32"
+
+
+def autocast(device: torch.device, precision: str):
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
@@ -180,6 +184,7 @@ def train(
 ) -> TrainResult:
     """Mini-batch training with a reshuffle per epoch; evaluates on the test set after
     every epoch. The model must already be initialised (seeded) by the caller."""
+    configure_precision(device, spec.precision)
     model.to(device).train()
     train_x, train_y = train_x.to(device), train_y.to(device)
     test_x, test_y = test_x.to(device), test_y.to(device)

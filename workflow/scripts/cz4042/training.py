@@ -17,16 +17,9 @@ import torch
 
 from . import cifar, tokenize
 from .atomic import save_torch, write_json, write_parquet
+from .download import file_digest
 from .engine import ResumePolicy, TrainSpec, configure_cuda, configure_threads, resolve_device, train
 from .models import build_model, count_parameters, model_entry
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def fingerprint(obj) -> str:
@@ -134,7 +127,7 @@ def run(
     if vocab_path is not None:
         args["vocab_size"] = vocabulary_size(vocab_path)
     entry = model_entry(model)
-    inputs = {"train": file_sha256(train_path), "test": file_sha256(test_path)}
+    inputs = {"train": file_digest(train_path, "sha256"), "test": file_digest(test_path, "sha256")}
     run_id = fingerprint({"model": model, "model_args": args, "protocol": protocol, "seed": seed, "inputs": inputs,
                           "precision": precision})
 
