@@ -105,17 +105,18 @@ def reference_eval(model, x, y) -> float:
 
 
 # ----------------------------------------------------------------------------- engine
-def engine_steps(model, x, y, optimizer_spec, steps: int, device) -> float:
-    spec = engine.TrainSpec(epochs=1, batch_size=BATCH, optimizer=optimizer_spec, seed=0, eval_batch_size=1000)
+def engine_steps(model, x, y, optimizer_spec, steps: int, device, precision: str = "fp32") -> float:
+    spec = engine.TrainSpec(epochs=1, batch_size=BATCH, optimizer=optimizer_spec, seed=0, eval_batch_size=1000,
+                            precision=precision)
     subset = steps * BATCH
     start = time.perf_counter()
     engine.train(model, x[:subset], y[:subset], x[:1], y[:1], spec, device, log=lambda m: None)
     return time.perf_counter() - start
 
 
-def engine_eval(model, x, y) -> float:
+def engine_eval(model, x, y, precision: str = "fp32") -> float:
     start = time.perf_counter()
-    engine.evaluate(model, x, y, 1000)
+    engine.evaluate(model, x, y, 1000, precision)
     return time.perf_counter() - start
 
 
@@ -129,16 +130,20 @@ def cifar_flops(c1: int, c2: int) -> float:
     return 2 * (2 * conv1 + 3 * rest)
 
 
-def cases(vocab: int):
-    sgd, adam = {"name": "sgd", "lr": 0.001}, {"name": "adam", "lr": 0.01}
+def cifar_case(name: str, c1: int, c2: int):
+    sgd = {"name": "sgd", "lr": 0.001}
     image = lambda n: (torch.rand(n, 3, 32, 32), torch.randint(0, 10, (n,)))  # noqa: E731
+    return (name, image, 10_000, 2_000, sgd, lambda: models.build_model("cifar_cnn", c1=c1, c2=c2),
+            lambda: reference_cifar(c1, c2), cifar_flops(c1, c2))
+
+
+def cases(vocab: int, grid_cells: list[tuple[int, int]] = ((256, 512),)):
+    adam = {"name": "adam", "lr": 0.01}
     chars = lambda n: (torch.randint(0, 256, (n, 100)), torch.randint(0, 15, (n,)))  # noqa: E731
     words = lambda n: (torch.randint(0, vocab, (n, 100)), torch.randint(0, 15, (n,)))  # noqa: E731
     return [
-        ("cifar baseline (50,60)", image, 10_000, 2_000, sgd, lambda: models.build_model("cifar_cnn", c1=50, c2=60),
-         lambda: reference_cifar(50, 60), cifar_flops(50, 60)),
-        ("cifar grid (256,512)", image, 10_000, 2_000, sgd, lambda: models.build_model("cifar_cnn", c1=256, c2=512),
-         lambda: reference_cifar(256, 512), cifar_flops(256, 512)),
+        cifar_case("cifar baseline (50,60)", 50, 60),
+        *(cifar_case(f"cifar grid ({c1},{c2})", c1, c2) for c1, c2 in grid_cells),
         ("char CNN", chars, 5_600, 700, adam, lambda: models.build_model("char_cnn"),
          lambda: ReferenceTextCNN("char", 256), None),
         ("word CNN", words, 5_600, 700, adam, lambda: models.build_model("word_cnn", vocab_size=vocab),
@@ -163,7 +168,7 @@ def matmul_gflops(device, size: int = 4096, repeats: int = 5) -> float:
 
 
 def measure(name, data, n_train, n_test, optimizer_spec, build_engine_model, build_reference, flops, device,
-            steps: int, repeats: int) -> dict:
+            steps: int, repeats: int, precision: str = "fp32") -> dict:
     x, y = data(max(n_train, steps * BATCH))
     tx, ty = data(n_test)
     x, y, tx, ty = x.to(device), y.to(device), tx.to(device), ty.to(device)
@@ -172,12 +177,12 @@ def measure(name, data, n_train, n_test, optimizer_spec, build_engine_model, bui
     engine_model = build_engine_model()
     reference_model = build_reference().to(device)
     reference_optimizer = plain_optimizer(reference_model.parameters(), optimizer_spec)
-    engine_steps(engine_model, x, y, optimizer_spec, 1, device)  # warm-ups
+    engine_steps(engine_model, x, y, optimizer_spec, 1, device, precision)  # warm-ups
     reference_steps(reference_model, x, y, reference_optimizer, 1)
 
     def engine_step():  # the difference cancels engine.train's fixed set-up and wrap-up
-        one = engine_steps(engine_model, x, y, optimizer_spec, 1, device)
-        return (engine_steps(engine_model, x, y, optimizer_spec, steps + 1, device) - one) / steps
+        one = engine_steps(engine_model, x, y, optimizer_spec, 1, device, precision)
+        return (engine_steps(engine_model, x, y, optimizer_spec, steps + 1, device, precision) - one) / steps
 
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
@@ -186,7 +191,7 @@ def measure(name, data, n_train, n_test, optimizer_spec, build_engine_model, bui
     for _ in range(repeats):
         engine_times.append(engine_step())
         reference_times.append(reference_steps(reference_model, x, y, reference_optimizer, steps) / steps)
-        engine_evals.append(engine_eval(engine_model, tx, ty))
+        engine_evals.append(engine_eval(engine_model, tx, ty, precision))
         reference_evals.append(reference_eval(reference_model, tx, ty))
     peak = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None
     engine_step_s = statistics.median(engine_times)
@@ -250,6 +255,11 @@ def main(argv=None) -> pd.DataFrame:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", nargs="*", help="model names (substring match)")
     parser.add_argument("--vocab", type=int, default=38_658, help="word vocabulary (the course files give 38,657 + pad)")
+    parser.add_argument("--precision", default="fp32", choices=engine.PRECISIONS,
+                        help="the engine's arithmetic (the reference always runs plain fp32)")
+    parser.add_argument("--grid-cells", nargs="*", default=["256x512"],
+                        help="CIFAR grid cells C1xC2 measured besides the baseline")
+    parser.add_argument("--name", default="train_speed", help="file name of the table, without extension")
     parser.add_argument("--parallel-jobs", action="store_true",
                         help="instead: two CIFAR training jobs side by side vs one after the other")
     args = parser.parse_args(argv)
@@ -268,21 +278,22 @@ def main(argv=None) -> pd.DataFrame:
     torch.manual_seed(0)
     peak = matmul_gflops(device)
     rows = []
-    for case in cases(args.vocab):
+    grid_cells = [tuple(int(n) for n in cell.split("x")) for cell in args.grid_cells]
+    for case in cases(args.vocab, grid_cells):
         if args.only and not any(o in case[0] for o in args.only):
             continue
         steps = 2 if "256,512" in case[0] and device.type == "cpu" else args.steps
-        row = measure(*case, device=device, steps=steps, repeats=args.repeats)
+        row = measure(*case, device=device, steps=steps, repeats=args.repeats, precision=args.precision)
         row.update({"device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
-                    "threads": args.threads, "matmul GFLOP/s": peak})
+                    "threads": args.threads, "precision": args.precision, "matmul GFLOP/s": peak})
         if row["achieved GFLOP/s"]:
             row["share of matmul peak"] = row["achieved GFLOP/s"] / peak
         rows.append(row)
         print(f"{row['model']}: engine {row['engine s/epoch']:.2f} s/epoch, reference {row['reference s/epoch']:.2f}"
               f" ({row['speed-up']:.2f}x)", flush=True)
     table = pd.DataFrame(rows)
-    write_csv(out / "train_speed.csv", table)
-    write_text(out / "train_speed.md", table.to_markdown(index=False, floatfmt=".3g") + "\n")
+    write_csv(out / f"{args.name}.csv", table)
+    write_text(out / f"{args.name}.md", table.to_markdown(index=False, floatfmt=".3g") + "\n")
     print(table.to_markdown(index=False, floatfmt=".3g"))
     return table
 
