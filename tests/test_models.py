@@ -109,3 +109,38 @@ def test_one_hot_conv_equals_dense_conv_on_random_batches(seed):
     reference.backward(grad.double())
     for ours, exact in ((out, reference), (conv.weight.grad, weight.grad), (conv.bias.grad, bias.grad)):
         torch.testing.assert_close(ours.double(), exact.detach(), rtol=1e-5, atol=1e-5 * exact.abs().max().item())
+
+
+@pytest.mark.parametrize("input_kind,layers", [("word", 1), ("word", 2), ("char", 1), ("char", 2)])
+def test_cpu_gru_equals_nn_gru_on_random_batches(input_kind, layers):
+    """The CPU recurrence (and, for chars, the look-up in place of the one-hot product)
+    gives nn.GRU's outputs and gradients within 1e-5 of each tensor's scale."""
+    torch.manual_seed(layers)
+    model = models.build_model(f"{input_kind}_rnn", layers=layers, **({"vocab_size": 500} if input_kind == "word" else {}))
+    ids = torch.randint(0, 500 if input_kind == "word" else 256, (32, 100))
+    ids[:, 70:] = 0
+    grad = torch.randn(32, 15)
+    model(ids).backward(grad)
+    ours = {name: p.grad.clone() for name, p in model.named_parameters()}
+
+    reference = models.build_model(f"{input_kind}_rnn", layers=layers, **({"vocab_size": 500} if input_kind == "word" else {}))
+    reference.load_state_dict(model.state_dict())
+    reference.double()
+    x = reference.embedding(ids) if input_kind == "word" else F.one_hot(ids, 256).double()
+    _, state = reference.rnn(x)
+    logits = reference.dense(state[-1])
+    logits.backward(grad.double())
+    torch.testing.assert_close(model(ids).double(), logits.detach(), rtol=1e-5, atol=1e-5 * logits.abs().max().item())
+    for name, p in reference.named_parameters():
+        exact = p.grad
+        torch.testing.assert_close(ours[name].double(), exact, rtol=1e-5, atol=1e-5 * exact.abs().max().item(),
+                                   msg=lambda m: f"{name}: {m}")
+
+
+def test_lstm_keeps_the_fused_nn_kernel():
+    """LSTM and vanilla cells keep nn's own kernels (oneDNN's LSTM is fused already)."""
+    torch.manual_seed(0)
+    model = models.build_model("char_rnn", cell="lstm")
+    ids = torch.randint(0, 256, (4, 100))
+    _, (h, _) = model.rnn(F.one_hot(ids, 256).float())
+    assert torch.equal(model(ids), model.dense(h[-1]))

@@ -186,6 +186,73 @@ class TextCNN(nn.Module):
 RECURRENT_CELLS = {"gru": nn.GRU, "lstm": nn.LSTM, "vanilla": nn.RNN}
 
 
+class _GRURecurrenceFunction(torch.autograd.Function):
+    """One GRU layer's recurrence (nn.GRU's equations) given its input gates.
+
+    On a CPU, nn.GRU runs about a dozen small kernels per time step forward and twice
+    that through autograd backward; at the course's sizes (batch 128, 20 units) each
+    costs its dispatch overhead, not arithmetic. Here the forward is 5 kernels per step
+    (addmm, add+sigmoid, addcmul+tanh, lerp), and the backward folds every factor that
+    does not depend on the incoming gradient into tensors computed once for all steps,
+    leaving 6 kernels per step; the weight gradients are one matmul over all steps.
+    """
+
+    @staticmethod
+    def forward(ctx, input_gates: torch.Tensor, weight_hh: torch.Tensor, bias_hh: torch.Tensor,
+                h0: torch.Tensor) -> torch.Tensor:
+        steps, batch, gates = input_gates.shape
+        hidden = gates // 3
+        states = input_gates.new_empty(steps + 1, batch, hidden)
+        states[0] = h0
+        reset_update = input_gates.new_empty(steps, batch, 2 * hidden)
+        candidate = input_gates.new_empty(steps, batch, hidden)
+        hidden_gates = input_gates.new_empty(steps, batch, gates)
+        weight_t = weight_hh.t()
+        for t in range(steps):
+            h, gh, rz = states[t], hidden_gates[t], reset_update[t]
+            torch.addmm(bias_hh, h, weight_t, out=gh)
+            torch.add(input_gates[t, :, :2 * hidden], gh[:, :2 * hidden], out=rz).sigmoid_()
+            torch.addcmul(input_gates[t, :, 2 * hidden:], rz[:, :hidden], gh[:, 2 * hidden:],
+                          out=candidate[t]).tanh_()
+            torch.lerp(candidate[t], h, rz[:, hidden:], out=states[t + 1])  # n + z * (h - n)
+        ctx.save_for_backward(weight_hh, states, reset_update, candidate, hidden_gates)
+        return states[1:]
+
+    @staticmethod
+    def backward(ctx, grad_states: torch.Tensor):
+        weight_hh, states, reset_update, candidate, hidden_gates = ctx.saved_tensors
+        steps, batch, hidden = candidate.shape
+        r, z = reset_update[..., :hidden], reset_update[..., hidden:]
+        # With dh the gradient reaching h_t: d(n before tanh) = dh * a, and the gradients of
+        # the hidden-gate pre-activations are [dh * a, dh, dh * a] * m.
+        a = (1 - z) * (1 - candidate * candidate)
+        m = torch.cat([hidden_gates[..., 2 * hidden:] * r * (1 - r), (states[:-1] - candidate) * z * (1 - z), r], 2)
+        grad_hidden_gates = grad_states.new_empty(steps, batch, 3 * hidden)
+        grad_candidate = grad_states.new_empty(steps, batch, hidden)
+        dh = grad_states.new_zeros(batch, hidden)
+        for t in range(steps - 1, -1, -1):
+            dh = dh + grad_states[t]
+            da = torch.mul(dh, a[t], out=grad_candidate[t])
+            torch.mul(torch.cat([da, dh, da], 1), m[t], out=grad_hidden_gates[t])
+            dh = torch.addmm(dh * z[t], grad_hidden_gates[t], weight_hh)
+        grad_input_gates = torch.cat([grad_hidden_gates[..., :2 * hidden], grad_candidate], 2)
+        flat = grad_hidden_gates.reshape(steps * batch, 3 * hidden)
+        grad_weight = flat.t() @ states[:-1].reshape(steps * batch, hidden)
+        return grad_input_gates, grad_weight, flat.sum(0), dh
+
+
+def gru_states(input_gates: torch.Tensor, rnn: nn.GRU) -> torch.Tensor:
+    """The last layer's states [T, B, H] of `rnn` (zero initial state), given the first
+    layer's input gates [T, B, 3H] = x W_ih^T + b_ih; equal to nn.GRU's up to rounding."""
+    h0 = input_gates.new_zeros(input_gates.shape[1], rnn.hidden_size)
+    states = _GRURecurrenceFunction.apply(input_gates, rnn.weight_hh_l0, rnn.bias_hh_l0, h0)
+    for layer in range(1, rnn.num_layers):
+        gates = F.linear(states, getattr(rnn, f"weight_ih_l{layer}"), getattr(rnn, f"bias_ih_l{layer}"))
+        states = _GRURecurrenceFunction.apply(gates, getattr(rnn, f"weight_hh_l{layer}"),
+                                              getattr(rnn, f"bias_hh_l{layer}"), h0)
+    return states
+
+
 class TextRNN(nn.Module):
     """Course char/word RNN: (one-hot | embedding) -> recurrent layers -> last state ->
     (dropout) -> dense."""
@@ -239,13 +306,23 @@ class TextRNN(nn.Module):
                     b_ih[hidden: 2 * hidden] = 1.0
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        if self.input_kind == "word":
-            x = self.embedding(ids)
-        else:
-            x = F.one_hot(ids, self.vocab_size).float()
-        _, state = self.rnn(x)
-        last = (state[0] if self.cell == "lstm" else state)[-1]
+        if self.cell == "gru" and ids.device.type == "cpu" and not torch.is_autocast_enabled("cpu"):
+            last = gru_states(self._first_input_gates(ids), self.rnn)[-1]
+        else:  # cuDNN's fused kernels on GPUs; bf16 autocast on CPUs
+            x = self.embedding(ids) if self.input_kind == "word" else F.one_hot(ids, self.vocab_size).float()
+            _, state = self.rnn(x)
+            last = (state[0] if self.cell == "lstm" else state)[-1]
         return self.dense(self.dropout(last))
+
+    def _first_input_gates(self, ids: torch.Tensor) -> torch.Tensor:
+        """x W_ih^T + b_ih of the first layer, time-major; over one-hot chars the product
+        is a look-up of W_ih's column for each byte."""
+        weight, bias = self.rnn.weight_ih_l0, self.rnn.bias_ih_l0
+        if self.input_kind == "word":
+            gates = F.linear(self.embedding(ids), weight, bias)
+        else:
+            gates = F.embedding(ids, weight.t()) + bias
+        return gates.transpose(0, 1).contiguous()
 
 
 # ----------------------------------------------------------------------------- registry
