@@ -82,6 +82,7 @@ def plain_optimizer(params, spec: dict) -> torch.optim.Optimizer:
 
 def reference_steps(model, x, y, optimizer, steps: int) -> float:
     """Seconds for `steps` mini-batches of the obvious loop."""
+    engine.configure_precision(x.device, "fp32")  # TF32 flags are process-wide; the engine may have set them
     model.train()
     perm = torch.randperm(len(x), device=x.device)
     start = time.perf_counter()
@@ -97,6 +98,7 @@ def reference_steps(model, x, y, optimizer, steps: int) -> float:
 
 @torch.no_grad()
 def reference_eval(model, x, y) -> float:
+    engine.configure_precision(x.device, "fp32")
     model.eval()
     start = time.perf_counter()
     for i in range(0, len(x), 1000):
