@@ -20,3 +20,21 @@ def test_benchmark_writes_its_table(tmp_path):
         assert column in table.columns
     assert (table["engine s/epoch"] > 0).all() and (table["reference s/epoch"] > 0).all()
     assert (tmp_path / "train_speed.md").read_text().startswith("| model")
+
+
+def test_cuda_checks_helpers_run_on_cpu():
+    """The GPU-only script's helpers stay in step with the package (a GPU session is too
+    scarce to find out there): every checked model trains, and the checks' comparisons
+    hold between CPU runs."""
+    import torch
+
+    import cuda_checks
+
+    cpu = torch.device("cpu")
+    assert cuda_checks.one_hot_conv_check(cpu) < 1e-5
+    for name in cuda_checks.MODELS:
+        history, _ = cuda_checks.train(name, cpu, batches=1)
+        assert len(history) == 1 and history["train_loss"].notna().all()
+        loss, gradients = cuda_checks.loss_and_gradients(name, cpu)
+        again, same = cuda_checks.loss_and_gradients(name, cpu)
+        assert loss == again and cuda_checks.relative_difference(same, gradients) == 0.0
