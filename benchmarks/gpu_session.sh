@@ -41,5 +41,6 @@ for variant in char_cnn word_cnn char_rnn word_rnn; do
 done
 step snakemake "$train_seconds" "$python" -m snakemake --cores 16 --scheduler greedy --configfile "$course" \
     --config device=cuda -- "${runs[@]}" results/tables/partB_dropout.md
-tar czf "$out/runs.tar.gz" results/runs results/tables logs 2>/dev/null
+# Weights stay in results/ (tens of MB); the archive carries what the tables and notes need.
+tar czf "$out/runs.tar.gz" --exclude="*.pt" results/runs results/tables logs 2>/dev/null
 cat "$out"/*.md "$out/steps.txt"
