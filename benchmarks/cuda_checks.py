@@ -24,12 +24,11 @@ import os
 import sys
 import warnings
 from pathlib import Path
+from typing import NamedTuple
 
-os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # before cuBLAS starts
-
-import pandas as pd  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+import pandas as pd
+import torch
+import torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
@@ -39,16 +38,25 @@ from cz4042.atomic import write_text  # noqa: E402
 
 BATCH = 128
 VOCAB = 38_658
+SGD, RMSPROP, ADAM = {"name": "sgd", "lr": 0.001}, {"name": "rmsprop", "lr": 0.001}, {"name": "adam", "lr": 0.01}
+
+
+class Case(NamedTuple):
+    model: str
+    args: dict
+    input_kind: str
+    optimizer: dict
+    grad_clip: dict | None = None
+
+
 MODELS = {
-    "cifar baseline (50,60)": ("cifar_cnn", {"c1": 50, "c2": 60}, "image", {"name": "sgd", "lr": 0.001}),
-    "cifar rmsprop (32,64)": ("cifar_cnn", {"c1": 32, "c2": 64}, "image",
-                              {"name": "rmsprop", "lr": 0.001}),
-    "char CNN": ("char_cnn", {}, "char", {"name": "adam", "lr": 0.01}),
-    "word CNN": ("word_cnn", {"vocab_size": VOCAB}, "word", {"name": "adam", "lr": 0.01}),
-    "char GRU": ("char_rnn", {}, "char", {"name": "adam", "lr": 0.01}),
-    "word GRU clipped": ("word_rnn", {"vocab_size": VOCAB}, "word", {"name": "adam", "lr": 0.01}),
-    "word LSTM 2-layer": ("word_rnn", {"vocab_size": VOCAB, "cell": "lstm", "layers": 2}, "word",
-                          {"name": "adam", "lr": 0.01}),
+    "cifar baseline (50,60)": Case("cifar_cnn", {"c1": 50, "c2": 60}, "image", SGD),
+    "cifar rmsprop (32,64)": Case("cifar_cnn", {"c1": 32, "c2": 64}, "image", RMSPROP),
+    "char CNN": Case("char_cnn", {}, "char", ADAM),
+    "word CNN": Case("word_cnn", {"vocab_size": VOCAB}, "word", ADAM),
+    "char GRU": Case("char_rnn", {}, "char", ADAM),
+    "word GRU clipped": Case("word_rnn", {"vocab_size": VOCAB}, "word", ADAM, {"mode": "value", "threshold": 2}),
+    "word LSTM 2-layer": Case("word_rnn", {"vocab_size": VOCAB, "cell": "lstm", "layers": 2}, "word", ADAM),
 }
 
 
@@ -60,15 +68,14 @@ def data(kind: str, n: int, generator: torch.Generator):
 
 
 def train(name: str, device: torch.device, batches: int, precision: str = "fp32", seed: int = 0):
-    model_name, args, kind, optimizer = MODELS[name]
+    case = MODELS[name]
     generator = torch.Generator().manual_seed(seed)
-    x, y = data(kind, batches * BATCH, generator)
-    tx, ty = data(kind, 256, generator)
+    x, y = data(case.input_kind, batches * BATCH, generator)
+    tx, ty = data(case.input_kind, 256, generator)
     torch.manual_seed(seed)
-    model = models.build_model(model_name, **args)
-    clip = {"mode": "value", "threshold": 2} if "clipped" in name else None
-    spec = engine.TrainSpec(epochs=1, batch_size=BATCH, optimizer=optimizer, seed=seed, grad_clip=clip,
-                            precision=precision)
+    model = models.build_model(case.model, **case.args)
+    spec = engine.TrainSpec(epochs=1, batch_size=BATCH, optimizer=case.optimizer, seed=seed,
+                            grad_clip=case.grad_clip, precision=precision)
     result = engine.train(model, x, y, tx, ty, spec, device, log=lambda message: None)
     return result.history, {k: v.detach().cpu() for k, v in model.state_dict().items()}
 
@@ -78,10 +85,10 @@ def relative_difference(a: dict, b: dict) -> float:
 
 
 def loss_and_gradients(name: str, device: torch.device) -> tuple[float, dict]:
-    model_name, args, kind, _ = MODELS[name]
-    x, y = data(kind, BATCH, torch.Generator().manual_seed(0))
+    case = MODELS[name]
+    x, y = data(case.input_kind, BATCH, torch.Generator().manual_seed(0))
     torch.manual_seed(0)
-    model = models.build_model(model_name, **args).to(device)
+    model = models.build_model(case.model, **case.args).to(device)
     loss = F.cross_entropy(model(x.to(device)), y.to(device))
     loss.backward()
     return loss.item(), {k: p.grad.cpu() for k, p in model.named_parameters()}
@@ -123,6 +130,7 @@ def main(argv=None) -> int:
         print("cuda_checks: no CUDA device visible to torch", file=sys.stderr)
         return 1
     cuda, cpu = torch.device("cuda"), torch.device("cpu")
+    engine.configure_cuda(deterministic=False)  # before any CUDA work
     engine.configure_threads(min(4, os.cpu_count() or 1))
     rows = []
     engine.configure_precision(cuda, "fp32")

@@ -140,10 +140,12 @@ def test_precision_is_opt_in_and_fp32_is_the_default():
         run(fresh_model(), spec(epochs=1, precision="fp8"))
 
 
-def test_deterministic_switch_turns_on_deterministic_algorithms():
+def test_deterministic_switch_turns_on_deterministic_algorithms(monkeypatch):
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
     try:
         engine.configure_cuda(deterministic=True)
         assert torch.are_deterministic_algorithms_enabled()
+        assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"  # cuBLAS's deterministic workspace
         assert not torch.backends.cudnn.benchmark
         engine.configure_cuda(deterministic=False)
         assert torch.backends.cudnn.benchmark

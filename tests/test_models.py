@@ -115,15 +115,16 @@ def test_one_hot_conv_equals_dense_conv_on_random_batches(seed):
 def test_cpu_gru_equals_nn_gru_on_random_batches(input_kind, layers):
     """The CPU recurrence (and, for chars, the look-up in place of the one-hot product)
     gives nn.GRU's outputs and gradients within 1e-5 of each tensor's scale."""
+    args = {"layers": layers, **({"vocab_size": 500} if input_kind == "word" else {})}
     torch.manual_seed(layers)
-    model = models.build_model(f"{input_kind}_rnn", layers=layers, **({"vocab_size": 500} if input_kind == "word" else {}))
+    model = models.build_model(f"{input_kind}_rnn", **args)
     ids = torch.randint(0, 500 if input_kind == "word" else 256, (32, 100))
     ids[:, 70:] = 0
     grad = torch.randn(32, 15)
     model(ids).backward(grad)
     ours = {name: p.grad.clone() for name, p in model.named_parameters()}
 
-    reference = models.build_model(f"{input_kind}_rnn", layers=layers, **({"vocab_size": 500} if input_kind == "word" else {}))
+    reference = models.build_model(f"{input_kind}_rnn", **args)
     reference.load_state_dict(model.state_dict())
     reference.double()
     x = reference.embedding(ids) if input_kind == "word" else F.one_hot(ids, 256).double()

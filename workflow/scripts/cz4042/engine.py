@@ -10,6 +10,7 @@ next start, so an interrupted run ends bitwise identical to an uninterrupted one
 from __future__ import annotations
 
 import math
+import os
 import signal
 import time
 from dataclasses import dataclass, field
@@ -78,7 +79,10 @@ def configure_threads(threads: int) -> None:
 
 
 def configure_cuda(deterministic: bool) -> None:
-    """Deterministic kernels (slower, bitwise repeatable) or cuDNN's autotuned ones."""
+    """Deterministic kernels (slower, bitwise repeatable) or cuDNN's autotuned ones.
+    Call it before the first CUDA work: cuBLAS reads its workspace setting, which
+    deterministic matmuls need fixed, when it starts."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.use_deterministic_algorithms(deterministic)
     torch.backends.cudnn.benchmark = not deterministic
 

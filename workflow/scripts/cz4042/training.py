@@ -115,8 +115,6 @@ def run(
     configure_threads(threads)
     target = resolve_device(device)
     if target.type == "cuda":
-        # cuBLAS needs a fixed workspace for deterministic matmuls (before its first use)
-        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
         configure_cuda(deterministic)
     args, protocol = dict(model_args), dict(protocol)
     if best_cell_path is not None:
