@@ -8,12 +8,7 @@ rule partA_grid_table:
         reference=REFERENCE,
         code=TABLE_CODE,
     output:
-        csv=report(
-            "results/tables/partA_grid.csv",
-            caption="../report/partA_grid_table.rst",
-            category="Part A",
-            subcategory="Tables",
-        ),
+        csv=in_report("results/tables/partA_grid.csv", "partA_grid_table"),
         md="results/tables/partA_grid.md",
     log:
         "logs/aggregate/partA_grid_table.log",
@@ -38,12 +33,7 @@ rule partA_comparison_table:
         reference=REFERENCE,
         code=TABLE_CODE,
     output:
-        csv=report(
-            "results/tables/partA_comparison.csv",
-            caption="../report/partA_comparison_table.rst",
-            category="Part A",
-            subcategory="Tables",
-        ),
+        csv=in_report("results/tables/partA_comparison.csv", "partA_comparison_table"),
         md="results/tables/partA_comparison.md",
     log:
         "logs/aggregate/partA_comparison_table.log",
@@ -66,12 +56,7 @@ rule partA_grid_heatmap:
         table="results/tables/partA_grid.csv",
         code=FIGURE_CODE,
     output:
-        report(
-            "results/figures/partA_grid_heatmap.png",
-            caption="../report/partA_grid_heatmap.rst",
-            category="Part A",
-            subcategory="Figures",
-        ),
+        in_report("results/figures/partA_grid_heatmap.png", "partA_grid_heatmap"),
     log:
         "logs/aggregate/partA_grid_heatmap.log",
     localrule: True
@@ -88,12 +73,7 @@ rule partA_comparison_figure:
         table="results/tables/partA_comparison.csv",
         code=FIGURE_CODE,
     output:
-        report(
-            "results/figures/partA_comparison.png",
-            caption="../report/partA_comparison.rst",
-            category="Part A",
-            subcategory="Figures",
-        ),
+        in_report("results/figures/partA_comparison.png", "partA_comparison"),
     log:
         "logs/aggregate/partA_comparison_figure.log",
     localrule: True
@@ -111,12 +91,7 @@ rule partA_baseline_curves:
         histories=all_runs("partA", ["baseline"], "history.parquet"),
         code=FIGURE_CODE,
     output:
-        report(
-            "results/figures/partA_baseline_curves.png",
-            caption="../report/partA_baseline_curves.rst",
-            category="Part A",
-            subcategory="Figures",
-        ),
+        in_report("results/figures/partA_baseline_curves.png", "partA_baseline_curves"),
     log:
         "logs/aggregate/partA_baseline_curves.log",
     localrule: True
@@ -137,12 +112,7 @@ rule partA_optimizers:
         best_cell="results/partA/best_cell.json",
         code=FIGURE_CODE,
     output:
-        report(
-            "results/figures/partA_optimizers.png",
-            caption="../report/partA_optimizers.rst",
-            category="Part A",
-            subcategory="Figures",
-        ),
+        in_report("results/figures/partA_optimizers.png", "partA_optimizers"),
     log:
         "logs/aggregate/partA_optimizers.log",
     localrule: True
@@ -172,11 +142,8 @@ rule partA_feature_maps:
         code=FIGURE_CODE,
     output:
         [
-            report(
-                f"results/figures/partA_feature_maps_{image}.png",
-                caption="../report/partA_feature_maps.rst",
-                category="Part A",
-                subcategory="Figures",
+            in_report(
+                f"results/figures/partA_feature_maps_{image}.png", "partA_feature_maps"
             )
             for image in config["partA"]["feature_map_images"]
         ],
@@ -197,12 +164,7 @@ rule partB_dropout_table:
         reference=REFERENCE,
         code=TABLE_CODE,
     output:
-        csv=report(
-            "results/tables/partB_dropout.csv",
-            caption="../report/partB_dropout_table.rst",
-            category="Part B",
-            subcategory="Tables",
-        ),
+        csv=in_report("results/tables/partB_dropout.csv", "partB_dropout_table"),
         md="results/tables/partB_dropout.md",
     log:
         "logs/aggregate/partB_dropout_table.log",
@@ -225,11 +187,8 @@ rule partB_rnn_variants_table:
         reference=REFERENCE,
         code=TABLE_CODE,
     output:
-        csv=report(
-            "results/tables/partB_rnn_variants.csv",
-            caption="../report/partB_rnn_variants_table.rst",
-            category="Part B",
-            subcategory="Tables",
+        csv=in_report(
+            "results/tables/partB_rnn_variants.csv", "partB_rnn_variants_table"
         ),
         md="results/tables/partB_rnn_variants.md",
     log:
@@ -253,12 +212,7 @@ rule partB_all_table:
         reference=REFERENCE,
         code=TABLE_CODE,
     output:
-        csv=report(
-            "results/tables/partB_all.csv",
-            caption="../report/partB_all_table.rst",
-            category="Part B",
-            subcategory="Tables",
-        ),
+        csv=in_report("results/tables/partB_all.csv", "partB_all_table"),
         md="results/tables/partB_all.md",
     log:
         "logs/aggregate/partB_all_table.log",
@@ -280,12 +234,7 @@ rule partB_comparison:
         table="results/tables/partB_all.csv",
         code=FIGURE_CODE,
     output:
-        report(
-            "results/figures/partB_comparison.png",
-            caption="../report/partB_comparison.rst",
-            category="Part B",
-            subcategory="Figures",
-        ),
+        in_report("results/figures/partB_comparison.png", "partB_comparison"),
     log:
         "logs/aggregate/partB_comparison.log",
     localrule: True
@@ -304,12 +253,7 @@ rule partB_curves:
         code=FIGURE_CODE,
     output:
         [
-            report(
-                f"results/figures/partB_{model}_curves.png",
-                caption="../report/partB_curves.rst",
-                category="Part B",
-                subcategory="Figures",
-            )
+            in_report(f"results/figures/partB_{model}_curves.png", "partB_curves")
             for model in config["partB"]["dropout_table"]
         ],
     log:
@@ -330,12 +274,7 @@ rule partB_rnn_variants:
         histories=all_runs("partB", config["partB"]["rnn_table"], "history.parquet"),
         code=FIGURE_CODE,
     output:
-        report(
-            "results/figures/partB_rnn_variants.png",
-            caption="../report/partB_rnn_variants.rst",
-            category="Part B",
-            subcategory="Figures",
-        ),
+        in_report("results/figures/partB_rnn_variants.png", "partB_rnn_variants"),
     log:
         "logs/aggregate/partB_rnn_variants.log",
     localrule: True

@@ -191,6 +191,17 @@ def final_outputs():
 
 
 # ----------------------------------------------------------------------------- captions
+def in_report(path, caption):
+    """`path` as an item of the HTML report, under its part (from the partA_/partB_ file
+    name) and kind (results/tables or results/figures), captioned by
+    workflow/report/<caption>.rst."""
+    part = "Part A" if Path(path).name.startswith("partA_") else "Part B"
+    kind = "Tables" if path.startswith("results/tables/") else "Figures"
+    return report(
+        path, caption=f"../report/{caption}.rst", category=part, subcategory=kind
+    )
+
+
 def protocol_caption(part):
     """What a table or figure was run with, for its caption."""
     protocol = config[part]["protocol"]
