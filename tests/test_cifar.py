@@ -52,3 +52,26 @@ def test_requesting_more_images_than_present_fails(tmp_path):
         cifar.prepare({"file": str(source), "key": "k"}, {"file": str(source), "key": "k"}, 10, 2,
                       tmp_path / "a.parquet", tmp_path / "b.parquet")
     assert not (tmp_path / "a.parquet").exists()
+
+
+def test_starter_layout_reproduces_the_starter_reshape_on_a_known_image():
+    """The 2019 starter: reshape(row, [32, 32, 3]), read as channels-last. On a row whose
+    bytes are their own position mod 256, pixel (i, j) channel c holds (96 i + 3 j + c)."""
+    row = (np.arange(3072) % 256).astype(np.uint8)
+    planar = row.reshape(1, 3, 32, 32)  # what read_images returns: R, G, B planes
+    scrambled = cifar.starter_layout(planar)
+    assert scrambled.shape == (1, 3, 32, 32)
+    for c, i, j in [(0, 0, 0), (1, 0, 0), (2, 0, 1), (0, 5, 7), (2, 31, 31)]:
+        assert scrambled[0, c, i, j] == (96 * i + 3 * j + c) % 256
+    assert not np.array_equal(scrambled, planar)
+
+
+def test_pixel_scalings():
+    train = np.array([[0, 10, 255], [50, 20, 0]], dtype=np.uint8)
+    test = np.array([[25, 30, 255]], dtype=np.uint8)
+    unit_train, unit_test = cifar.scale_pixels(train, test, "unit")
+    assert unit_train.dtype == np.float32 and unit_test[0, 2] == 1.0
+    minmax_train, minmax_test = cifar.scale_pixels(train, test, "starter_minmax")
+    # per feature: (x - min_train) / max_train
+    np.testing.assert_allclose(minmax_train, [[0, 0, 1], [1, 0.5, 0]])
+    np.testing.assert_allclose(minmax_test, [[0.5, 1.0, 1.0]])

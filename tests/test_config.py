@@ -80,3 +80,25 @@ def test_variant_views_carry_only_that_variant():
     assert best["model_args"]["dropout"] == 0.5 and best["protocol_overrides"] == {}
     with pytest.raises(PipelineError, match="unknown Part B variant 'nope'"):
         cfg.text_run(CONFIG, "nope")
+
+
+@pytest.mark.parametrize("path, value, message", [
+    ("partB.variants.word_cnn", {"model": "word_cnn", "char_field": "title"},
+     "config key partB.variants.word_cnn.char_field: only char models read a char field"),
+    ("partB.variants.word_cnn", {"model": "word_cnn", "dropout": 0.5, "dropout_at": "inputs"},
+     "config key partB.variants.word_cnn.dropout_at: 'inputs' is not a dropout site of word_cnn; valid: features, pool"),
+    ("partB.variants.char_rnn", {"model": "char_rnn", "dropout_at": "pool"},
+     "config key partB.variants.char_rnn.dropout_at: 'pool' is not a dropout site of char_rnn; valid: state, inputs"),
+    ("partB.variants.char_cnn", {"model": "char_cnn", "cell": "lstm"},
+     "config key partB.variants.char_cnn.cell: char_cnn has no recurrent cell"),
+    ("ablations.variants.char_gru_title", {"part": "partB", "targets": "char_rnn", "hypothesis": "h"},
+     "config key ablations.variants.char_gru_title: no such variant in partB.variants"),
+    ("ablations.variants.char_cnn_title", {"part": "partB", "targets": "char_cnn9", "hypothesis": "h"},
+     "config key ablations.variants.char_cnn_title.targets: unknown partB variant 'char_cnn9'"),
+    ("partA.extra.baseline", {"c1": 5, "c2": 5},
+     "config key partA.extra.baseline: the name is also a baseline, grid or on-best variant"),
+])
+def test_switches_a_variant_cannot_use_are_rejected(path, value, message):
+    with pytest.raises(PipelineError) as error:
+        cfg.validate(broken(path, value), SCHEMA)
+    assert str(error.value).startswith(message)

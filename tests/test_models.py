@@ -81,7 +81,7 @@ def test_tf1_gru_gate_biases_start_at_one():
 def test_unknown_names_list_the_valid_ones():
     with pytest.raises(ValueError, match="valid models: char_cnn, char_rnn, cifar_cnn, word_cnn, word_rnn"):
         models.build_model("resnet")
-    with pytest.raises(ValueError, match="valid: gru, lstm, vanilla"):
+    with pytest.raises(ValueError, match="valid: gru, gru_tf1, lstm, vanilla"):
         models.build_model("word_rnn", vocab_size=10, cell="transformer")
 
 
@@ -111,11 +111,13 @@ def test_one_hot_conv_equals_dense_conv_on_random_batches(seed):
         torch.testing.assert_close(ours.double(), exact.detach(), rtol=1e-5, atol=1e-5 * exact.abs().max().item())
 
 
+@pytest.mark.parametrize("cell", ["gru", "lstm", "vanilla"])
 @pytest.mark.parametrize("input_kind,layers", [("word", 1), ("word", 2), ("char", 1), ("char", 2)])
-def test_cpu_gru_equals_nn_gru_on_random_batches(input_kind, layers):
-    """The CPU recurrence (and, for chars, the look-up in place of the one-hot product)
-    gives nn.GRU's outputs and gradients within 1e-5 of each tensor's scale."""
-    args = {"layers": layers, **({"vocab_size": 500} if input_kind == "word" else {})}
+def test_cpu_recurrences_equal_nn_modules_on_random_batches(cell, input_kind, layers):
+    """The CPU paths (the hand-written GRU recurrence, the fused LSTM/tanh kernels fed
+    precomputed input gates, and for chars the look-up in place of the one-hot product)
+    give nn's outputs and gradients (in float64) within 1e-5 of each tensor's scale."""
+    args = {"layers": layers, "cell": cell, **({"vocab_size": 500} if input_kind == "word" else {})}
     torch.manual_seed(layers)
     model = models.build_model(f"{input_kind}_rnn", **args)
     ids = torch.randint(0, 500 if input_kind == "word" else 256, (32, 100))
@@ -129,7 +131,7 @@ def test_cpu_gru_equals_nn_gru_on_random_batches(input_kind, layers):
     reference.double()
     x = reference.embedding(ids) if input_kind == "word" else F.one_hot(ids, 256).double()
     _, state = reference.rnn(x)
-    logits = reference.dense(state[-1])
+    logits = reference.dense((state[0] if cell == "lstm" else state)[-1])
     logits.backward(grad.double())
     torch.testing.assert_close(model(ids).double(), logits.detach(), rtol=1e-5, atol=1e-5 * logits.abs().max().item())
     for name, p in reference.named_parameters():
@@ -138,10 +140,70 @@ def test_cpu_gru_equals_nn_gru_on_random_batches(input_kind, layers):
                                    msg=lambda m: f"{name}: {m}")
 
 
-def test_lstm_keeps_the_fused_nn_kernel():
-    """LSTM and vanilla cells keep nn's own kernels (oneDNN's LSTM is fused already)."""
+def test_tf1_gru_cell_equals_a_hand_computed_step():
+    """TF1's GRUCell: r, u = sigmoid([x, h] W_g + b_g); c = tanh(x W_xc + (r * h) W_hc + b_c);
+    h' = u * h + (1 - u) * c. Two steps by hand from nn.GRU's parameter layout."""
+    torch.manual_seed(3)
+    model = models.build_model("word_rnn", vocab_size=50, cell="gru_tf1")
+    with torch.no_grad():
+        model.rnn.bias_hh_l0.normal_()  # nonzero, so that where r applies matters
+    ids = torch.randint(1, 50, (4, 2))
+    rnn, H = model.rnn, 20
+    h = torch.zeros(4, H)
+    for t in range(2):
+        x = model.embedding(ids[:, t])
+        g = x @ rnn.weight_ih_l0.T + rnn.bias_ih_l0
+        r = torch.sigmoid(g[:, :H] + h @ rnn.weight_hh_l0[:H].T + rnn.bias_hh_l0[:H])
+        u = torch.sigmoid(g[:, H:2 * H] + h @ rnn.weight_hh_l0[H:2 * H].T + rnn.bias_hh_l0[H:2 * H])
+        c = torch.tanh(g[:, 2 * H:] + (r * h) @ rnn.weight_hh_l0[2 * H:].T + rnn.bias_hh_l0[2 * H:])
+        h = u * h + (1 - u) * c
+    torch.testing.assert_close(model(ids), model.dense(h))
+    torch_cell = models.build_model("word_rnn", vocab_size=50)
+    torch_cell.load_state_dict(model.state_dict())
+    assert not torch.allclose(torch_cell(ids), model(ids)), "the two cell formulas must differ"
+
+
+def test_cnn_dropout_sites_differ_only_where_intended():
+    """dropout_at=pool drops pooled maps before the max over time; features drops the
+    max features. In evaluation both are the plain network."""
     torch.manual_seed(0)
-    model = models.build_model("char_rnn", cell="lstm")
-    ids = torch.randint(0, 256, (4, 100))
-    _, (h, _) = model.rnn(F.one_hot(ids, 256).float())
-    assert torch.equal(model(ids), model.dense(h[-1]))
+    plain = models.build_model("word_cnn", vocab_size=50)
+    ids = torch.randint(1, 50, (64, 100))
+    for site in ("features", "pool"):
+        model = models.build_model("word_cnn", vocab_size=50, dropout=0.5, dropout_at=site)
+        model.load_state_dict(plain.state_dict())
+        model.eval()
+        assert torch.equal(model(ids), plain(ids))
+    model.train()
+    torch.manual_seed(1)
+    pooled = {}
+    model.dropout.register_forward_hook(lambda module, args, out: pooled.update(inp=args[0], out=out))
+    model(ids)
+    assert pooled["inp"].shape[-1] == 11, "dropout must see the pooled maps [B, 10, 11], not the max features"
+    zeroed = (pooled["out"] == 0) & (pooled["inp"] != 0)
+    assert 0.45 < zeroed.sum() / (pooled["inp"] != 0).sum() < 0.55
+
+
+@pytest.mark.parametrize("input_kind", ["char", "word"])
+def test_rnn_input_dropout_drops_about_p_of_the_inputs(input_kind):
+    """dropout_at=inputs: every step's input is dropped with p (for chars, the byte's
+    whole column) and kept inputs are scaled by 1/(1-p); the last state is not dropped."""
+    args = {"dropout": 0.5, "dropout_at": "inputs", **({"vocab_size": 50} if input_kind == "word" else {})}
+    model = models.build_model(f"{input_kind}_rnn", **args)
+    ids = torch.randint(1, 50, (128, 100))
+    torch.manual_seed(0)
+    gates = model._first_input_gates(ids) - model.rnn.bias_ih_l0
+    plain = models.build_model(f"{input_kind}_rnn", **{**args, "dropout_at": "state"})
+    plain.load_state_dict(model.state_dict())
+    plain.eval()
+    clean = plain._first_input_gates(ids) - plain.rnn.bias_ih_l0
+    if input_kind == "char":
+        dropped = (gates.abs().sum(-1) < 1e-6).float().mean()
+        kept = gates.abs().sum(-1) > 1e-6
+        torch.testing.assert_close(gates[kept], 2 * clean[kept], rtol=1e-5, atol=1e-6)
+    else:
+        x = model.embedding(ids)
+        dropped = (model._inputs(ids) == 0).float().mean() - (x == 0).float().mean()
+    assert 0.45 < dropped < 0.55
+    model.eval()
+    assert torch.equal(model(ids), plain(ids))

@@ -60,7 +60,7 @@ def test_crlf_copy_gives_identical_parquet_content(prepared, tmp_path):
 
 
 def test_token_ids_of_real_texts(prepared):
-    chars = pd.read_parquet(prepared / "resources/dbpedia/char_ids_train.parquet")
+    chars = pd.read_parquet(prepared / "resources/dbpedia/char_ids_text_train.parquet")
     words = pd.read_parquet(prepared / "resources/dbpedia/word_ids_train.parquet")
     vocab = pd.read_parquet(prepared / "resources/dbpedia/vocab.parquet")
     text = pd.read_parquet(prepared / "resources/dbpedia/train.parquet").loc[0, "text"]

@@ -41,7 +41,7 @@ def test_download_and_preprocess_from_http(workflow_copy, served):
     text_train = pd.read_parquet(workflow_copy / "resources/dbpedia/train.parquet")
     assert text_train["label"].value_counts().tolist() == [20] * 14
     assert len(pd.read_parquet(workflow_copy / "resources/dbpedia/test.parquet")) == 70
-    chars = pd.read_parquet(workflow_copy / "resources/dbpedia/char_ids_train.parquet")
+    chars = pd.read_parquet(workflow_copy / "resources/dbpedia/char_ids_text_train.parquet")
     assert len(chars["ids"].iloc[0]) == 100
     # A second run fetches nothing and rebuilds nothing.
     again = run_snakemake(workflow_copy, "--cores", "2", "data", config=config)

@@ -125,14 +125,20 @@ def partB_run(wildcards):
 
 
 def partB_inputs(wildcards):
-    kind = cfg.input_kind(cfg.text_run(config, wildcards.variant)["model"])
-    inputs = {
-        "train": f"resources/dbpedia/{kind}_ids_train.parquet",
-        "test": f"resources/dbpedia/{kind}_ids_test.parquet",
+    """Char models read the char ids of their field (the variant's char_field, else
+    text_inputs.char_field); word models the word ids and the vocabulary."""
+    run = cfg.text_run(config, wildcards.variant)
+    if cfg.input_kind(run["model"]) == "word":
+        return {
+            "train": "resources/dbpedia/word_ids_train.parquet",
+            "test": "resources/dbpedia/word_ids_test.parquet",
+            "vocab": "resources/dbpedia/vocab.parquet",
+        }
+    field = run["protocol"].get("char_field", config["text_inputs"]["char_field"])
+    return {
+        "train": f"resources/dbpedia/char_ids_{field}_train.parquet",
+        "test": f"resources/dbpedia/char_ids_{field}_test.parquet",
     }
-    if kind == "word":
-        inputs["vocab"] = "resources/dbpedia/vocab.parquet"
-    return inputs
 
 
 def resume_state(family):
@@ -223,8 +229,28 @@ def protocol_caption(part):
     return text
 
 
+def ablation_names(part):
+    return [
+        name
+        for name, entry in config["ablations"]["variants"].items()
+        if entry["part"] == part
+    ]
+
+
+def ablation_runs():
+    """Every ablation run: its family's metrics for each of ablations.seeds."""
+    family = {"partA": "partA", "partB": "partB"}
+    return [
+        run_outputs(family[entry["part"]], name, seed)
+        for name, entry in config["ablations"]["variants"].items()
+        for seed in config["ablations"]["seeds"]
+    ]
+
+
 def partB_variants():
-    return list(config["partB"]["variants"])
+    """The main Part B variants: every entry of partB.variants but the ablations."""
+    ablations = set(ablation_names("partB"))
+    return [v for v in config["partB"]["variants"] if v not in ablations]
 
 
 def partB_dropout_variants():

@@ -81,14 +81,16 @@ rule char_ids:
         train="resources/dbpedia/train.parquet",
         test="resources/dbpedia/test.parquet",
     output:
-        train="resources/dbpedia/char_ids_train.parquet",
-        test="resources/dbpedia/char_ids_test.parquet",
+        train="resources/dbpedia/char_ids_{field}_train.parquet",
+        test="resources/dbpedia/char_ids_{field}_test.parquet",
     log:
-        "logs/data/char_ids.log",
+        "logs/data/char_ids_{field}.log",
+    wildcard_constraints:
+        field="text|title",
     conda:
         "../envs/data.yaml"
     params:
-        field=config["text_inputs"]["char_field"],
+        field="{field}",
         max_len=config["text_inputs"]["max_len"],
     script:
         "../scripts/char_ids.py"
@@ -116,5 +118,9 @@ rule data:
     input:
         rules.prepare_cifar10.output,
         rules.prepare_dbpedia.output,
-        rules.char_ids.output,
+        expand(
+            "resources/dbpedia/char_ids_{field}_{split}.parquet",
+            field=config["text_inputs"]["char_field"],
+            split=["train", "test"],
+        ),
         rules.word_ids.output,

@@ -16,7 +16,9 @@ rule train_partA:
     benchmark:
         "results/benchmarks/jobs/partA/{variant}/seed{seed}.tsv"
     wildcard_constraints:
-        variant=variant_pattern(partA_names()["baseline"] + partA_names()["grid"]),
+        variant=variant_pattern(
+            partA_names()["baseline"] + partA_names()["grid"] + partA_names()["extra"]
+        ),
         seed=r"\d+",
     conda:
         "../envs/train.yaml"

@@ -97,6 +97,28 @@ def read_images(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     return pixels, labels
 
 
+def starter_layout(pixels: np.ndarray) -> np.ndarray:
+    """What the 2019 starter fed its network: each 3072-byte row (1024 R, 1024 G, 1024 B
+    values, each plane row-major) reshaped as [32, 32, 3] (channels last), which
+    scrambles every image; returned channels-first like `read_images`' images."""
+    rows = pixels.reshape(len(pixels), -1)
+    return np.ascontiguousarray(rows.reshape(-1, 32, 32, 3).transpose(0, 3, 1, 2))
+
+
+def scale_pixels(train: np.ndarray, test: np.ndarray, scaling: str) -> tuple[np.ndarray, np.ndarray]:
+    """float32 inputs from uint8 images: unit is x / 255 (the course's scaling);
+    starter_minmax is the starter's per-feature (x - min) / max, with the training
+    set's min and max for both sets (a feature whose max is 0 stays 0)."""
+    if scaling == "unit":
+        return train.astype(np.float32) / np.float32(255.0), test.astype(np.float32) / np.float32(255.0)
+    if scaling != "starter_minmax":
+        raise ValueError(f"unknown pixel_scaling {scaling!r}; valid: unit, starter_minmax")
+    low = train.min(axis=0).astype(np.float32)
+    high = train.max(axis=0).astype(np.float32)
+    high[high == 0] = 1.0
+    return (train - low) / high, (test - low) / high
+
+
 def read_source(source: dict) -> tuple[np.ndarray, np.ndarray]:
     """source: {"file": path, "key": config key} for a course file, or
     {"archive": path, "batches": [names]} for the official archive."""

@@ -14,7 +14,13 @@ import yaml
 
 from .errors import PipelineError
 
-PROTOCOL_KEYS = ("epochs", "batch_size", "drop_last", "optimizer", "grad_clip", "train_subset", "eval_batch_size")
+# Keys of a variant that describe how it is trained and fed, not the network itself;
+# the last three choose its inputs (char_field: the DBpedia field the char models read;
+# cifar_layout and pixel_scaling: how CIFAR rows become images).
+PROTOCOL_KEYS = ("epochs", "batch_size", "drop_last", "optimizer", "grad_clip", "train_subset", "eval_batch_size",
+                 "char_field", "cifar_layout", "pixel_scaling")
+# Where dropout may act, per model family (see models.TextCNN and models.TextRNN).
+DROPOUT_SITES = {"cnn": ("features", "pool"), "rnn": ("state", "inputs")}
 BASELINE = "baseline"
 
 
@@ -44,6 +50,9 @@ def check_semantics(config: dict) -> None:
     for name in config["partA"]["on_best"]:
         if name == BASELINE or name in seen:
             raise PipelineError(f"config key partA.on_best.{name}: the name is also a grid or baseline variant")
+    for name in config["partA"]["extra"]:
+        if name == BASELINE or name in seen or name in config["partA"]["on_best"]:
+            raise PipelineError(f"config key partA.extra.{name}: the name is also a baseline, grid or on-best variant")
     variants = config["partB"]["variants"]
     for row, pair in config["partB"]["dropout_table"].items():
         for name in pair:
@@ -55,6 +64,39 @@ def check_semantics(config: dict) -> None:
             raise PipelineError(f"config key partB.rnn_table.{index}: unknown variant {name!r}")
         if name in rows[:index]:
             raise PipelineError(f"config key partB.rnn_table.{index}: variant {name!r} is listed twice")
+    for name, entry in variants.items():
+        check_text_variant(f"partB.variants.{name}", entry)
+    check_ablations(config)
+
+
+def check_text_variant(key: str, entry: dict) -> None:
+    """Keys that the variant's model family cannot use are an error, never ignored."""
+    kind, family = entry["model"].split("_", 1)
+    if "char_field" in entry and kind != "char":
+        raise PipelineError(f"config key {key}.char_field: only char models read a char field ({entry['model']} reads words)")
+    if "dropout_at" in entry and entry["dropout_at"] not in DROPOUT_SITES[family]:
+        raise PipelineError(f"config key {key}.dropout_at: {entry['dropout_at']!r} is not a dropout site of "
+                            f"{entry['model']}; valid: {', '.join(DROPOUT_SITES[family])}")
+    rnn_only = [k for k in ("cell", "layers", "hidden") if k in entry]
+    if family == "cnn" and rnn_only:
+        raise PipelineError(f"config key {key}.{rnn_only[0]}: {entry['model']} has no recurrent cell")
+    if family == "rnn" and "dropout_after_pool1" in entry:
+        raise PipelineError(f"config key {key}.dropout_after_pool1: {entry['model']} has no pooling layer")
+
+
+def check_ablations(config: dict) -> None:
+    """Each ablation names a variant of its part, and the report's variant it targets."""
+    known = {"partA": set(config["partA"]["extra"]), "partB": set(config["partB"]["variants"])}
+    targets = {"partA": {BASELINE, *cifar_variant_names(config)["on_best"], "grid_best",
+                         *cifar_variant_names(config)["grid"]},
+               "partB": set(config["partB"]["variants"])}
+    for name, entry in config["ablations"]["variants"].items():
+        part = entry["part"]
+        if name not in known[part]:
+            where = "partA.extra" if part == "partA" else "partB.variants"
+            raise PipelineError(f"config key ablations.variants.{name}: no such variant in {where}")
+        if entry["targets"] not in targets[part]:
+            raise PipelineError(f"config key ablations.variants.{name}.targets: unknown {part} variant {entry['targets']!r}")
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -91,6 +133,7 @@ def cifar_variant_names(config: dict) -> dict[str, list[str]]:
         "baseline": [BASELINE],
         "grid": [grid_name(cell) for cell in part["grid"]["cells"]],
         "on_best": list(part["on_best"]),
+        "extra": list(part["extra"]),
     }
 
 
@@ -112,10 +155,12 @@ def cifar_run(config: dict, variant: str) -> dict:
     part = config["partA"]
     if variant == BASELINE:
         entry = part["baseline"]
+    elif variant in part["extra"]:
+        entry = part["extra"][variant]
     else:
         cells = {grid_name(cell): cell for cell in part["grid"]["cells"]}
         if variant not in cells:
-            raise PipelineError(f"unknown Part A variant {variant!r}; valid: {', '.join([BASELINE, *cells])}")
+            raise PipelineError(f"unknown Part A variant {variant!r}; valid: {', '.join([BASELINE, *part['extra'], *cells])}")
         entry = cells[variant]
     overrides, args = split_variant(entry)
     return {"model": "cifar_cnn", "model_args": {**part["model"], **args},

@@ -141,16 +141,24 @@ class OneHotConv1d(nn.Module):
         return (summed + self.bias).transpose(1, 2)
 
 
+CNN_DROPOUT_SITES = ("features", "pool")
+
+
 class TextCNN(nn.Module):
     """Course char/word CNN: conv 20 -> pool 4/2 SAME -> conv 20 -> pool 4/2 SAME ->
-    max over time -> (dropout) -> dense."""
+    max over time -> dense. Dropout acts on the 10 max features (`dropout_at: features`,
+    the default) or on the pooled maps before the max (`pool`: the course's TF pattern
+    `dropout(pool2) -> reduce_max`, where the max recovers most of what was dropped);
+    `dropout_after_pool1` adds it after the first pool too."""
 
     def __init__(self, input_kind: str, vocab_size: int = CHAR_VOCAB, embed_dim: int = 20,
                  filters: int = 10, kernel: int = 20, pool_window: int = 4, pool_stride: int = 2,
                  num_classes: int = 15, dropout: float = 0.0, dropout_after_pool1: bool = False,
-                 init: str = "tf1"):
+                 dropout_at: str = "features", init: str = "tf1"):
         super().__init__()
-        self.input_kind = input_kind
+        if dropout_at not in CNN_DROPOUT_SITES:
+            raise ValueError(f"unknown dropout_at {dropout_at!r} for text CNN; valid: {', '.join(CNN_DROPOUT_SITES)}")
+        self.input_kind, self.dropout_at = input_kind, dropout_at
         self.pool = (pool_window, pool_stride)
         if input_kind == "char":
             self.conv1 = OneHotConv1d(vocab_size, filters, kernel)
@@ -179,11 +187,9 @@ class TextCNN(nn.Module):
         x = same_max_pool1d(F.relu(self.conv1(x)), *self.pool)
         x = self.pool_dropout(x)
         x = same_max_pool1d(F.relu(self.conv2(x)), *self.pool)
-        features = x.amax(dim=2)
-        return self.dense(self.dropout(features))
-
-
-RECURRENT_CELLS = {"gru": nn.GRU, "lstm": nn.LSTM, "vanilla": nn.RNN}
+        if self.dropout_at == "pool":
+            return self.dense(self.dropout(x).amax(dim=2))
+        return self.dense(self.dropout(x.amax(dim=2)))
 
 
 class _GRURecurrenceFunction(torch.autograd.Function):
@@ -191,10 +197,12 @@ class _GRURecurrenceFunction(torch.autograd.Function):
 
     On a CPU, nn.GRU runs about a dozen small kernels per time step forward and twice
     that through autograd backward; at the course's sizes (batch 128, 20 units) each
-    costs its dispatch overhead, not arithmetic. Here the forward is 5 kernels per step
-    (addmm, add+sigmoid, addcmul+tanh, lerp), and the backward folds every factor that
-    does not depend on the incoming gradient into tensors computed once for all steps,
-    leaving 6 kernels per step; the weight gradients are one matmul over all steps.
+    costs its dispatch overhead, not arithmetic. Here the forward is 5 kernels per step:
+    one addmm whose input already holds the input gates and the r/z biases (so its output
+    is the r/z pre-activation and W_hn h + b_hn at once), sigmoid, addcmul, tanh, lerp.
+    The backward folds every factor that does not depend on the incoming gradient into
+    one tensor for all steps, leaving 4 kernels per step (add, broadcast mul, mul,
+    addmm); the weight gradient is one matmul over all steps.
     """
 
     @staticmethod
@@ -202,41 +210,44 @@ class _GRURecurrenceFunction(torch.autograd.Function):
                 h0: torch.Tensor) -> torch.Tensor:
         steps, batch, gates = input_gates.shape
         hidden = gates // 3
+        # [x W_ir + b_ir + b_hr, x W_iz + b_iz + b_hz, b_hn]: what addmm adds to h W_hh^T
+        addend = torch.cat([input_gates[..., :2 * hidden] + bias_hh[:2 * hidden],
+                            bias_hh[2 * hidden:].expand(steps, batch, hidden)], 2)
         states = input_gates.new_empty(steps + 1, batch, hidden)
         states[0] = h0
-        reset_update = input_gates.new_empty(steps, batch, 2 * hidden)
+        # per step: [r, z, W_hn h + b_hn]
+        gated = input_gates.new_empty(steps, batch, gates)
         candidate = input_gates.new_empty(steps, batch, hidden)
-        hidden_gates = input_gates.new_empty(steps, batch, gates)
         weight_t = weight_hh.t()
         for t in range(steps):
-            h, gh, rz = states[t], hidden_gates[t], reset_update[t]
-            torch.addmm(bias_hh, h, weight_t, out=gh)
-            torch.add(input_gates[t, :, :2 * hidden], gh[:, :2 * hidden], out=rz).sigmoid_()
-            torch.addcmul(input_gates[t, :, 2 * hidden:], rz[:, :hidden], gh[:, 2 * hidden:],
+            h, g = states[t], gated[t]
+            torch.addmm(addend[t], h, weight_t, out=g)
+            g[:, :2 * hidden].sigmoid_()
+            torch.addcmul(input_gates[t, :, 2 * hidden:], g[:, :hidden], g[:, 2 * hidden:],
                           out=candidate[t]).tanh_()
-            torch.lerp(candidate[t], h, rz[:, hidden:], out=states[t + 1])  # n + z * (h - n)
-        ctx.save_for_backward(weight_hh, states, reset_update, candidate, hidden_gates)
+            torch.lerp(candidate[t], h, g[:, hidden:2 * hidden], out=states[t + 1])  # n + z * (h - n)
+        ctx.save_for_backward(weight_hh, states, gated, candidate)
         return states[1:]
 
     @staticmethod
     def backward(ctx, grad_states: torch.Tensor):
-        weight_hh, states, reset_update, candidate, hidden_gates = ctx.saved_tensors
+        weight_hh, states, gated, candidate = ctx.saved_tensors
         steps, batch, hidden = candidate.shape
-        r, z = reset_update[..., :hidden], reset_update[..., hidden:]
-        # With dh the gradient reaching h_t: d(n before tanh) = dh * a, and the gradients of
-        # the hidden-gate pre-activations are [dh * a, dh, dh * a] * m.
+        r, z, hn = gated[..., :hidden], gated[..., hidden:2 * hidden], gated[..., 2 * hidden:]
+        # With dh the gradient reaching h_t, the gradients of the hidden-gate
+        # pre-activations are dh * [a * hn * r(1-r), (h - n) z(1-z), a * r] with
+        # a = (1 - z)(1 - n^2) = d h_t / d(n before tanh): one factor per step, fixed.
         a = (1 - z) * (1 - candidate * candidate)
-        m = torch.cat([hidden_gates[..., 2 * hidden:] * r * (1 - r), (states[:-1] - candidate) * z * (1 - z), r], 2)
-        grad_hidden_gates = grad_states.new_empty(steps, batch, 3 * hidden)
-        grad_candidate = grad_states.new_empty(steps, batch, hidden)
+        factor = torch.stack([a * hn * r * (1 - r), (states[:-1] - candidate) * z * (1 - z), a * r], 2)
+        grad_hidden_gates = grad_states.new_empty(steps, batch, 3, hidden)
+        grad_h = grad_states.new_empty(steps, batch, hidden)  # dh reaching each step
         dh = grad_states.new_zeros(batch, hidden)
         for t in range(steps - 1, -1, -1):
-            dh = dh + grad_states[t]
-            da = torch.mul(dh, a[t], out=grad_candidate[t])
-            torch.mul(torch.cat([da, dh, da], 1), m[t], out=grad_hidden_gates[t])
-            dh = torch.addmm(dh * z[t], grad_hidden_gates[t], weight_hh)
-        grad_input_gates = torch.cat([grad_hidden_gates[..., :2 * hidden], grad_candidate], 2)
-        flat = grad_hidden_gates.reshape(steps * batch, 3 * hidden)
+            dh = torch.add(dh, grad_states[t], out=grad_h[t])
+            torch.mul(dh.unsqueeze(1), factor[t], out=grad_hidden_gates[t])
+            dh = torch.addmm(dh * z[t], grad_hidden_gates[t].view(batch, 3 * hidden), weight_hh)
+        flat = grad_hidden_gates.view(steps * batch, 3 * hidden)
+        grad_input_gates = torch.cat([grad_hidden_gates[:, :, :2].flatten(2), grad_h * a], 2)
         grad_weight = flat.t() @ states[:-1].reshape(steps * batch, hidden)
         return grad_input_gates, grad_weight, flat.sum(0), dh
 
@@ -253,17 +264,65 @@ def gru_states(input_gates: torch.Tensor, rnn: nn.GRU) -> torch.Tensor:
     return states
 
 
+def tf1_gru_states(input_gates: torch.Tensor, rnn: nn.GRU) -> torch.Tensor:
+    """Like gru_states, with TF1 GRUCell's candidate: the reset gate scales the state
+    *before* the recurrent product, n = tanh(x W_in + b_in + (r * h) W_hn + b_hn), where
+    torch and cuDNN use r * (h W_hn + b_hn). Plain autograd: an ablation, not a hot path."""
+    hidden = rnn.hidden_size
+    states = None
+    for layer in range(rnn.num_layers):
+        if layer > 0:
+            input_gates = F.linear(states, getattr(rnn, f"weight_ih_l{layer}"), getattr(rnn, f"bias_ih_l{layer}"))
+        weight, bias = getattr(rnn, f"weight_hh_l{layer}"), getattr(rnn, f"bias_hh_l{layer}")
+        h = input_gates.new_zeros(input_gates.shape[1], hidden)
+        outputs = []
+        for gates in input_gates:
+            rz = torch.sigmoid(gates[:, :2 * hidden] + F.linear(h, weight[:2 * hidden], bias[:2 * hidden]))
+            r, z = rz[:, :hidden], rz[:, hidden:]
+            n = torch.tanh(gates[:, 2 * hidden:] + F.linear(r * h, weight[2 * hidden:], bias[2 * hidden:]))
+            h = n + z * (h - n)
+            outputs.append(h)
+        states = torch.stack(outputs)
+    return states
+
+
+def fused_states(input_gates: torch.Tensor, rnn: nn.RNNBase) -> torch.Tensor:
+    """The last layer's states [T, B, H] of an LSTM or tanh RNN, given the first layer's
+    input gates [T, B, G] = x W_ih^T + b_ih, through torch's fused (oneDNN) kernels. The
+    first layer is handed an identity input weight, so the kernel's own input product
+    reproduces the gates exactly (x @ I = x); the one-hot product it replaces is ~13x
+    the work at 256 bytes."""
+    gates = input_gates.shape[-1]
+    weights = [torch.eye(gates, dtype=input_gates.dtype, device=input_gates.device), rnn.weight_hh_l0,
+               input_gates.new_zeros(gates), rnn.bias_hh_l0]
+    for layer in range(1, rnn.num_layers):
+        weights += [getattr(rnn, f"{name}_l{layer}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+    h0 = input_gates.new_zeros(rnn.num_layers, input_gates.shape[1], rnn.hidden_size)
+    flags = (True, rnn.num_layers, 0.0, rnn.training, False, False)  # biases, layers, dropout, train, bidir, batch_first
+    if isinstance(rnn, nn.LSTM):
+        return torch._VF.lstm(input_gates, (h0, h0), weights, *flags)[0]
+    return torch._VF.rnn_tanh(input_gates, h0, weights, *flags)[0]
+
+
+# Parameter storage of each cell; gru_tf1 has nn.GRU's parameters with TF1's candidate.
+RECURRENT_CELLS = {"gru": nn.GRU, "gru_tf1": nn.GRU, "lstm": nn.LSTM, "vanilla": nn.RNN}
+RNN_DROPOUT_SITES = ("state", "inputs")
+
+
 class TextRNN(nn.Module):
     """Course char/word RNN: (one-hot | embedding) -> recurrent layers -> last state ->
-    (dropout) -> dense."""
+    dense, with dropout on the last state (the default) or on every step's input."""
 
     def __init__(self, input_kind: str, vocab_size: int = CHAR_VOCAB, embed_dim: int = 20,
                  hidden: int = 20, cell: str = "gru", layers: int = 1, num_classes: int = 15,
-                 dropout: float = 0.0, init: str = "tf1"):
+                 dropout: float = 0.0, dropout_at: str = "state", init: str = "tf1"):
         super().__init__()
         if cell not in RECURRENT_CELLS:
             raise ValueError(f"unknown cell {cell!r}; valid: {', '.join(RECURRENT_CELLS)}")
+        if dropout_at not in RNN_DROPOUT_SITES:
+            raise ValueError(f"unknown dropout_at {dropout_at!r} for text RNN; valid: {', '.join(RNN_DROPOUT_SITES)}")
         self.input_kind, self.cell, self.vocab_size = input_kind, cell, vocab_size
+        self.dropout_at = dropout_at
         if input_kind == "word":
             self.embedding = nn.Embedding(vocab_size, embed_dim)
             input_size = embed_dim
@@ -284,7 +343,7 @@ class TextRNN(nn.Module):
     def _tf1_recurrent_init(self, hidden: int, layers: int, input_size: int) -> None:
         """TF1 cells keep one kernel [input + hidden, gates * hidden] per gate group,
         Glorot-uniform; GRU gate biases start at 1.0 and LSTM adds forget_bias 1.0."""
-        groups = {"gru": [2, 1], "lstm": [4], "vanilla": [1]}[self.cell]
+        groups = {"gru": [2, 1], "gru_tf1": [2, 1], "lstm": [4], "vanilla": [1]}[self.cell]
         for layer in range(layers):
             fan_in = (input_size if layer == 0 else hidden) + hidden
             w_ih = getattr(self.rnn, f"weight_ih_l{layer}")
@@ -300,28 +359,46 @@ class TextRNN(nn.Module):
                     start += gates * hidden
                 b_ih.zero_()
                 b_hh.zero_()
-                if self.cell == "gru":
+                if self.cell.startswith("gru"):
                     b_ih[: 2 * hidden] = 1.0
                 elif self.cell == "lstm":
                     b_ih[hidden: 2 * hidden] = 1.0
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        if self.cell == "gru" and ids.device.type == "cpu" and not torch.is_autocast_enabled("cpu"):
+        state_dropout = self.dropout if self.dropout_at == "state" else nn.Identity()
+        if self.cell == "gru_tf1":
+            last = tf1_gru_states(self._first_input_gates(ids), self.rnn)[-1]
+        elif self._cpu_fp32(ids) and self.cell == "gru":
             last = gru_states(self._first_input_gates(ids), self.rnn)[-1]
-        else:  # cuDNN's fused kernels on GPUs; bf16 autocast on CPUs
-            x = self.embedding(ids) if self.input_kind == "word" else F.one_hot(ids, self.vocab_size).float()
-            _, state = self.rnn(x)
+        elif self._cpu_fp32(ids) and self.input_kind == "char":
+            last = fused_states(self._first_input_gates(ids), self.rnn)[-1]
+        else:  # nn's kernels: cuDNN on GPUs, oneDNN's LSTM on embedded words, bf16 autocast
+            _, state = self.rnn(self._inputs(ids))
             last = (state[0] if self.cell == "lstm" else state)[-1]
-        return self.dense(self.dropout(last))
+        return self.dense(state_dropout(last))
+
+    @staticmethod
+    def _cpu_fp32(ids: torch.Tensor) -> bool:
+        return ids.device.type == "cpu" and not torch.is_autocast_enabled("cpu")
+
+    def _inputs(self, ids: torch.Tensor) -> torch.Tensor:
+        """Every step's input [B, T, features], with input dropout if so configured."""
+        x = self.embedding(ids) if self.input_kind == "word" else F.one_hot(ids, self.vocab_size).float()
+        return self.dropout(x) if self.dropout_at == "inputs" else x
 
     def _first_input_gates(self, ids: torch.Tensor) -> torch.Tensor:
-        """x W_ih^T + b_ih of the first layer, time-major; over one-hot chars the product
-        is a look-up of W_ih's column for each byte."""
+        """x W_ih^T + b_ih of the first layer, time-major. Over one-hot chars the product
+        is a look-up of W_ih's column for each byte; input dropout on a one-hot vector
+        keeps or drops its one byte, so it drops (or scales) that column."""
         weight, bias = self.rnn.weight_ih_l0, self.rnn.bias_ih_l0
         if self.input_kind == "word":
-            gates = F.linear(self.embedding(ids), weight, bias)
+            gates = F.linear(self._inputs(ids), weight, bias)
         else:
-            gates = F.embedding(ids, weight.t()) + bias
+            columns = F.embedding(ids, weight.t())
+            if self.dropout_at == "inputs" and self.training and self.dropout.p > 0:
+                keep = torch.empty(ids.shape + (1,), device=ids.device).bernoulli_(1 - self.dropout.p)
+                columns = columns * keep / (1 - self.dropout.p)
+            gates = columns + bias
         return gates.transpose(0, 1).contiguous()
 
 

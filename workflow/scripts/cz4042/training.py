@@ -27,19 +27,26 @@ def fingerprint(obj) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
 
 
-def load_inputs(input_kind: str, train_path: str, test_path: str, subset: int | None):
-    """Tensors (train_x, train_y, test_x, test_y) for a model reading `input_kind`."""
+def load_inputs(input_kind: str, train_path: str, test_path: str, protocol: dict):
+    """Tensors (train_x, train_y, test_x, test_y) for a model reading `input_kind`, the
+    training set cut to the protocol's train_subset; CIFAR images laid out and scaled
+    as its cifar_layout and pixel_scaling say (planar and x/255 unless set)."""
+    subset = protocol["train_subset"]
     if input_kind == "image":
         train_px, train_y = cifar.read_images(train_path)
         test_px, test_y = cifar.read_images(test_path)
-        to_x = lambda px: torch.from_numpy(px).float().div_(255.0)  # noqa: E731 - course scaling x/255
+        if protocol.get("cifar_layout", "planar") == "starter_reshape":
+            train_px, test_px = cifar.starter_layout(train_px), cifar.starter_layout(test_px)
+        if subset is not None:
+            train_px, train_y = train_px[:subset], train_y[:subset]
+        train_px, test_px = cifar.scale_pixels(train_px, test_px, protocol.get("pixel_scaling", "unit"))
     else:
         train_px, train_y = tokenize.read_ids(train_path)
         test_px, test_y = tokenize.read_ids(test_path)
-        to_x = torch.from_numpy
-    if subset is not None:
-        train_px, train_y = train_px[:subset], train_y[:subset]
-    return to_x(train_px), torch.from_numpy(train_y), to_x(test_px), torch.from_numpy(test_y)
+        if subset is not None:
+            train_px, train_y = train_px[:subset], train_y[:subset]
+    return (torch.from_numpy(train_px), torch.from_numpy(train_y), torch.from_numpy(test_px),
+            torch.from_numpy(test_y))
 
 
 def vocabulary_size(vocab_path: str) -> int:
@@ -129,7 +136,7 @@ def run(
     run_id = fingerprint({"model": model, "model_args": args, "protocol": protocol, "seed": seed, "inputs": inputs,
                           "precision": precision})
 
-    train_x, train_y, test_x, test_y = load_inputs(entry.input_kind, train_path, test_path, protocol.get("train_subset"))
+    train_x, train_y, test_x, test_y = load_inputs(entry.input_kind, train_path, test_path, protocol)
     torch.manual_seed(seed)
     network = build_model(model, **args)
     spec = TrainSpec(
