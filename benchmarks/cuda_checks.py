@@ -31,10 +31,9 @@ import torch
 import torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
 
-from cz4042 import engine, models  # noqa: E402
-from cz4042.atomic import write_text  # noqa: E402
+from cz4042 import engine, models
+from cz4042.atomic import write_text
 
 BATCH = 128
 VOCAB = 38_658

@@ -1,4 +1,4 @@
-"""Shared fixtures: the package on sys.path, tiny data in the official layouts, a
+"""Shared fixtures: tiny data in the official layouts, a
 local HTTP server, and a runner for the real Snakefile in a scratch copy."""
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
 
 # The course files (read-only); tests that need them skip where the folder is absent.
 SHARED_DATA = Path(os.environ.get("CZ4042_SHARED_DATA", ROOT.parent / "shared" / "data"))

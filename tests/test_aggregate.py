@@ -4,13 +4,14 @@ import math
 import pandas as pd
 import pytest
 
-from cz4042 import aggregate, selection
+from cz4042 import aggregate, records, selection
 from cz4042.errors import PipelineError
 
 
 def runs(rows):
     base = {"best_test_accuracy": 0.5, "final_train_loss": 1.0, "total_seconds": 10.0, "epochs_run": 3,
-            "train_examples": 100, "diverged": False, "diverged_epoch": None, "device": "cpu", "torch": "2.13.0", "epochs": 3}
+            "train_examples": 100, "diverged": False, "diverged_epoch": None, "device": "cpu", "torch": "2.13.0", "threads": 2,
+            "epochs": 3}
     return pd.DataFrame([{**base, **r} for r in rows])
 
 
@@ -41,7 +42,7 @@ def test_report_numbers_and_delta_come_from_the_reference_table(tmp_path):
     reference_file = tmp_path / "ref.csv"
     reference_file.write_text("table,variant,label,test_accuracy,train_seconds,final_train_loss\n"
                               "t,a,Model A,0.35,100,\nt,b,Model B,,,\nu,a,Other,0.9,,\n")
-    reference = aggregate.read_reference(reference_file, "t")
+    reference = records.read_reference(reference_file, "t")
     table = aggregate.variants_table(runs([
         {"variant": "a", "seed": 1, "final_test_accuracy": 0.40},
         {"variant": "b", "seed": 1, "final_test_accuracy": 0.20},
@@ -62,31 +63,19 @@ def test_dropout_table_pairs():
     assert table["dropout"].tolist() == ["no", "yes"] and table["diverged"].tolist() == [0, 1]
 
 
+def test_mixed_thread_counts_are_flagged():
+    """snakemake --cores 1 runs a 2-thread job on 1 thread: its numbers differ."""
+    mixed = runs([{"variant": "a", "seed": 1, "final_test_accuracy": 0.4},
+                  {"variant": "a", "seed": 2, "final_test_accuracy": 0.4, "threads": 1}])
+    assert aggregate.mixed_environment_warning(mixed) == "Warning: these runs mix threads: 1, 2"
+    assert aggregate.summarize(mixed).loc["a", "threads"] == "1, 2"
+
+
 def test_mixed_devices_are_flagged():
     mixed = runs([{"variant": "a", "seed": 1, "final_test_accuracy": 0.4},
                   {"variant": "a", "seed": 2, "final_test_accuracy": 0.4, "device": "NVIDIA H100"}])
     assert "device: NVIDIA H100, cpu" in aggregate.mixed_environment_warning(mixed)
     assert aggregate.mixed_environment_warning(mixed.iloc[:1]) is None
-
-
-def test_empty_or_truncated_history_fails_naming_the_file(tmp_path):
-    empty = tmp_path / "empty.parquet"
-    pd.DataFrame({c: pd.Series(dtype=float) for c in aggregate.HISTORY_COLUMNS}).to_parquet(empty)
-    with pytest.raises(PipelineError, match=f"{empty}: history has no epochs"):
-        aggregate.read_history(empty)
-    truncated = tmp_path / "truncated.parquet"
-    full = tmp_path / "full.parquet"
-    pd.DataFrame({c: [1.0, 2.0] for c in aggregate.HISTORY_COLUMNS}).to_parquet(full)
-    truncated.write_bytes(full.read_bytes()[:-40])
-    with pytest.raises(PipelineError, match=f"{truncated}: unreadable history"):
-        aggregate.read_history(truncated)
-
-
-def test_metrics_missing_fields_fail_naming_the_file(tmp_path):
-    path = tmp_path / "metrics.json"
-    path.write_text(json.dumps({"variant": "a"}))
-    with pytest.raises(PipelineError, match=f"{path}: metrics lack seed"):
-        aggregate.read_runs([path])
 
 
 def test_tables_written_with_a_mixed_environment_carry_the_warning(tmp_path):
@@ -98,15 +87,3 @@ def test_tables_written_with_a_mixed_environment_carry_the_warning(tmp_path):
     assert pd.read_csv(tmp_path / "t.csv")["warning"].tolist() == ["Warning: these runs mix torch: 2.13.0, 2.14.1"]
     assert "**Warning: these runs mix torch: 2.13.0, 2.14.1**" in (tmp_path / "t.md").read_text()
     assert pd.read_csv(tmp_path / "t.csv")["torch"].tolist() == ["2.13.0, 2.14.1"]
-
-
-def test_curve_series_groups_seeds_and_names_the_best_cell(tmp_path):
-    paths = []
-    for name in ("g1_s1", "g1_s2", "g2_s1", "adam_s1"):
-        path = tmp_path / f"{name}.parquet"
-        pd.DataFrame({c: [1.0] for c in aggregate.HISTORY_COLUMNS}).to_parquet(path)
-        paths.append(path)
-    labels = ["grid_1", "grid_1", "grid_2", "adam"]
-    series = aggregate.curve_series(paths, labels, ["grid_best", "adam"], best_cell="grid_1")
-    assert list(series) == ["grid_best", "adam"]
-    assert len(series["grid_best"]) == 2 and len(series["adam"]) == 1

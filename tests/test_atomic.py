@@ -28,3 +28,19 @@ def test_parquet_round_trip(tmp_path):
     frame = pd.DataFrame({"label": [1, 2], "text": ["a", "é"]})
     atomic.write_parquet(tmp_path / "f.parquet", frame)
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "f.parquet"), frame)
+
+
+def test_written_files_get_the_mode_an_ordinary_write_would(tmp_path):
+    import os
+
+    previous = os.umask(0o022)
+    try:
+        atomic.write_text(tmp_path / "shared.txt", "x")
+        ordinary = tmp_path / "ordinary.txt"
+        ordinary.write_text("x")
+        assert (tmp_path / "shared.txt").stat().st_mode & 0o777 == ordinary.stat().st_mode & 0o777 == 0o644
+        os.umask(0o077)
+        atomic.write_text(tmp_path / "private.txt", "x")
+        assert (tmp_path / "private.txt").stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(previous)

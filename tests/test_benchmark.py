@@ -13,7 +13,7 @@ import train_speed  # noqa: E402
 
 def test_benchmark_writes_its_table(tmp_path):
     train_speed.main(["--only", "char CNN", "word GRU", "--steps", "1", "--repeats", "1",
-                      "--threads", "1", "--out", str(tmp_path)])
+                      "--threads", "1", "--matmul-size", "256", "--out", str(tmp_path)])
     table = pd.read_csv(tmp_path / "train_speed.csv")
     assert table["model"].tolist() == ["char CNN", "word GRU"]
     for column in ("engine s/epoch", "reference s/epoch", "speed-up", "matmul GFLOP/s", "threads", "device"):

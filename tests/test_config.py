@@ -35,7 +35,7 @@ def test_shipped_config_and_quick_profile_are_valid():
 @pytest.mark.parametrize("path, value, message", [
     ("partA.protocol.epochs", 0, "config key partA.protocol.epochs: 0 is less than the minimum of 1"),
     ("partA.protocol.epochs", -5, "config key partA.protocol.epochs: -5 is less than the minimum of 1"),
-    ("partB.protocol.batch_size", "128", "config key partB.protocol.batch_size: '128' is not of type 'integer'"),
+    ("partB.protocol.batch_size", "many", "config key partB.protocol.batch_size: 'many' is not of type 'integer'"),
     ("partA.colour", "red", "config key partA: Additional properties are not allowed ('colour' was unexpected)"),
     ("partB.variants.word_gru3", {"model": "transformer"}, "config key partB.variants.word_gru3.model: 'transformer' is not one of"),
     ("partA.on_best.adam.optimizer", {"name": "adagrad", "lr": 0.1}, "config key partA.on_best.adam.optimizer.name: 'adagrad' is not one of"),
@@ -102,3 +102,34 @@ def test_switches_a_variant_cannot_use_are_rejected(path, value, message):
     with pytest.raises(PipelineError) as error:
         cfg.validate(broken(path, value), SCHEMA)
     assert str(error.value).startswith(message)
+
+
+@pytest.mark.parametrize("path, value, message", [
+    ("partB.protocol.optimizer", {"name": "sgd", "lr": 0.001, "momentum": 0.9},
+     "config key partB.protocol.optimizer.momentum: optimizer sgd takes no 'momentum' (it takes lr)"),
+    ("partA.on_best.adam.optimizer", {"name": "adam", "lr": 0.001, "decay": 0.9},
+     "config key partA.on_best.adam.optimizer.decay: optimizer adam takes no 'decay' (it takes lr, beta1, beta2, eps)"),
+    ("partA.on_best.rmsprop.optimizer", {"name": "rmsprop", "lr": 0.001, "momentum": 0.9},
+     "config key partA.on_best.rmsprop.optimizer.momentum: optimizer rmsprop takes no 'momentum'"),
+    ("partA.feature_map_images", [0, 2000],
+     "config key partA.feature_map_images.1: test image 2000 does not exist (the test set has 2000 images"),
+])
+def test_settings_that_would_not_apply_are_rejected(path, value, message):
+    with pytest.raises(PipelineError) as error:
+        cfg.validate(broken(path, value), SCHEMA)
+    assert str(error.value).startswith(message)
+
+
+def test_command_line_values_given_as_strings_are_read_as_yaml():
+    """What `snakemake --config seeds=[1,2] dbpedia="{archive_train_rows: 5600, ...}"`
+    hands over: strings inside lists and mappings."""
+    config = copy.deepcopy(CONFIG)
+    config["seeds"] = ["1", "2"]
+    config["dbpedia"] = {**config["dbpedia"], "archive_train_rows": "5600", "archive_test_rows": "null"}
+    config["partB"]["protocol"]["grad_clip"] = "null"
+    cfg.validate(config, SCHEMA)
+    assert config["seeds"] == [1, 2] and config["dbpedia"]["archive_train_rows"] == 5600
+    assert config["dbpedia"]["archive_test_rows"] is None and config["partB"]["protocol"]["grad_clip"] is None
+    config["seeds"] = ["one"]
+    with pytest.raises(PipelineError, match="config key seeds.0: 'one' is not of type 'integer'"):
+        cfg.validate(config, SCHEMA)

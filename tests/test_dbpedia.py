@@ -53,8 +53,26 @@ def test_stratified_sample_counts_and_seed():
 
 def test_structure_check_counts_rows_and_classes():
     frame = dbpedia.parse_csv(dbpedia_csv_bytes(2), "f")
-    dbpedia.check_structure(frame, 28, "f")
-    with pytest.raises(PipelineError, match="28 rows, expected 560000"):
-        dbpedia.check_structure(frame, 560000, "f")
+    dbpedia.check_structure(frame, 28, "f", "dbpedia.archive_train_rows")
+    with pytest.raises(PipelineError, match=r"28 rows, expected 560000 \(config key dbpedia.archive_train_rows: set it"):
+        dbpedia.check_structure(frame, 560000, "f", "dbpedia.archive_train_rows")
     with pytest.raises(PipelineError, match="no rows of class 14"):
-        dbpedia.check_structure(frame[frame["label"] != 14], None, "f")
+        dbpedia.check_structure(frame[frame["label"] != 14], None, "f", "dbpedia.archive_train_rows")
+
+
+def test_quoted_fields_spanning_lines_stay_one_row():
+    """RFC 4180, as spreadsheets and pandas write it: a quoted newline is part of the
+    field, and an error after it names the line the bad row starts on."""
+    raw = b'1,"Two\nline title","text with\r\na break, and a comma"\n2,ok,plain\n'
+    frame = dbpedia.parse_csv(raw, "f")
+    assert frame["title"].tolist() == ["Two\nline title", "ok"]
+    assert frame["text"].tolist() == ["text with\r\na break, and a comma", "plain"]
+    with pytest.raises(PipelineError, match="f, line 5: label 'x' is not an integer"):
+        dbpedia.parse_csv(raw + b"x,a,b\n", "f")
+
+
+def test_a_pandas_export_reads_back_as_written(tmp_path):
+    frame = pd.DataFrame({"label": [3, 7], "title": ["A \"quoted\" name", "B"], "text": ["one\ntwo", " x, y"]})
+    frame.to_csv(tmp_path / "export.csv", header=False, index=False)
+    parsed = dbpedia.read_csv_file(tmp_path / "export.csv", "export.csv")
+    assert parsed["title"].tolist() == frame["title"].tolist() and parsed["text"].tolist() == frame["text"].tolist()

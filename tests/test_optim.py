@@ -43,3 +43,8 @@ def test_clipping_by_value_and_by_norm():
     optim.clip_gradients(model.parameters(), {"mode": "norm", "threshold": 2})
     norm = math.sqrt(sum(p.grad.square().sum().item() for p in model.parameters()))
     assert norm <= 2 + 1e-4
+
+
+def test_an_optimizer_refuses_keys_it_would_ignore():
+    with pytest.raises(ValueError, match="optimizer sgd takes no momentum"):
+        optim.build_optimizer(torch.nn.Linear(2, 2).parameters(), {"name": "sgd", "lr": 0.1, "momentum": 0.9})

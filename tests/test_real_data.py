@@ -6,7 +6,8 @@ from conftest import SHARED_DATA, run_snakemake
 
 from cz4042 import dbpedia
 
-pytestmark = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"course data folder {SHARED_DATA} is absent")
+pytestmark = [pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"course data folder {SHARED_DATA} is absent"),
+              pytest.mark.slow]  # end-to-end Snakemake runs
 
 
 def course_files():

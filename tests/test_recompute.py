@@ -9,6 +9,8 @@ import pytest
 import yaml
 from conftest import run_snakemake
 
+pytestmark = pytest.mark.slow  # end-to-end Snakemake runs
+
 FIGURE_RULES = {"partA_baseline_curves", "partA_feature_maps", "partA_grid_heatmap", "partA_optimizers",
                 "partA_comparison_figure", "partB_curves", "partB_rnn_variants", "partB_comparison"}
 

@@ -13,6 +13,8 @@ import torch
 from conftest import cifar_batch_bytes, copy_workflow, run_snakemake, tiny_protocol_config, write_tiny_course_files
 import yaml
 
+pytestmark = pytest.mark.slow  # end-to-end Snakemake runs
+
 RUN = "results/runs/partA/baseline/seed1"
 RESUME = "resources/resume/partA/baseline/seed1.pt"
 EPOCHS = 6

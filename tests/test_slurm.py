@@ -10,6 +10,8 @@ from conftest import copy_workflow, run_snakemake, tiny_protocol_config, write_t
 
 import slurm_cluster
 
+pytestmark = pytest.mark.slow  # end-to-end Snakemake runs
+
 TARGETS = ["results/runs/partA/baseline/seed1/metrics.json", "results/runs/partB/word_rnn/seed1/metrics.json"]
 RUNS = [t.rsplit("/", 1)[0] for t in TARGETS]
 

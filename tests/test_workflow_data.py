@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 from conftest import cifar_archive, dbpedia_archive, dbpedia_csv_bytes, cifar_batch_bytes, run_snakemake
 
+pytestmark = pytest.mark.slow  # end-to-end Snakemake runs
+
 TRAIN_PER_CLASS, TEST_PER_CLASS = 30, 8
 
 

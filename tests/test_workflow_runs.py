@@ -1,3 +1,4 @@
+import pytest
 """A complete tiny run of every experiment family through Snakemake (1 epoch)."""
 
 import json
@@ -8,6 +9,8 @@ import torch
 from conftest import run_snakemake
 
 from cz4042 import aggregate
+
+pytestmark = pytest.mark.slow  # end-to-end Snakemake runs
 
 TABLES = ["partA_grid", "partA_comparison", "partB_dropout", "partB_rnn_variants", "partB_all"]
 FIGURES = ["partA_baseline_curves", "partA_feature_maps_0", "partA_feature_maps_1", "partA_grid_heatmap",

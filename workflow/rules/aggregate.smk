@@ -29,7 +29,7 @@ rule partA_comparison_table:
     input:
         metrics=all_runs("partA", ["baseline"] + partA_names()["grid"])
         + all_runs("partA_best", partA_names()["on_best"]),
-        best_cell="results/partA/best_cell.json",
+        best_cell=best_cell_record(),
         reference=REFERENCE,
         code=TABLE_CODE,
     output:
@@ -109,7 +109,7 @@ rule partA_optimizers:
     input:
         histories=all_runs("partA", partA_names()["grid"], "history.parquet")
         + all_runs("partA_best", partA_names()["on_best"], "history.parquet"),
-        best_cell="results/partA/best_cell.json",
+        best_cell=best_cell_record(),
         code=FIGURE_CODE,
     output:
         in_report("results/figures/partA_optimizers.png", "partA_optimizers"),

@@ -1,10 +1,7 @@
 # Helpers shared by every stage: config checks, input selection, per-variant params.
-import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
-
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
 from cz4042 import config as cfg
 from cz4042.errors import PipelineError
@@ -26,11 +23,14 @@ TRAINING_CODE = [
 # Tables depend on the aggregation code, figures also on the plotting code, and the
 # best-cell choice (which feeds training) on neither.
 SELECTION_CODE = [str(PACKAGE / "selection.py")]
-TABLE_CODE = [str(PACKAGE / "aggregate.py")]
+TABLE_CODE = [str(PACKAGE / name) for name in ("aggregate.py", "records.py")]
 FIGURE_CODE = [
-    str(PACKAGE / name) for name in ("aggregate.py", "plots.py", "features.py")
+    str(PACKAGE / name)
+    for name in ("aggregate.py", "records.py", "plots.py", "features.py")
 ]
+VERDICT_CODE = [str(PACKAGE / name) for name in ("records.py", "verdicts.py")]
 REFERENCE = "workflow/reference/report_2019.csv"
+REPORT_PROTOCOL = "workflow/reference/report_protocol.csv"
 
 
 def check_config():
@@ -92,8 +92,22 @@ def dbpedia_inputs(wildcards):
 
 
 # ----------------------------------------------------------------------------- runs
+def records_root():
+    """Where tables, figures and verdicts read run records: `results` (this pipeline's
+    own runs, trained when missing) or a folder of committed records."""
+    return config["reproduction"]["records"].rstrip("/")
+
+
+def reading_records():
+    return records_root() != "results"
+
+
 def run_dir(family, variant, seed):
-    return f"results/runs/{family}/{variant}/seed{seed}"
+    return f"{records_root()}/runs/{family}/{variant}/seed{seed}"
+
+
+def best_cell_record():
+    return f"{records_root()}/partA/best_cell.json"
 
 
 def run_outputs(family, variant, seed, name="metrics.json"):
@@ -192,20 +206,58 @@ def partB_tables():
     ]
 
 
+def verdict_outputs():
+    return [
+        f"results/tables/{name}.{ext}"
+        for name in ("reproduction", "ablations")
+        for ext in ("csv", "md")
+    ] + ["results/figures/reproduction.png"]
+
+
 def final_outputs():
-    return partA_tables() + partA_figures() + partB_tables() + partB_figures()
+    return (
+        partA_tables()
+        + partA_figures()
+        + partB_tables()
+        + partB_figures()
+        + verdict_outputs()
+    )
 
 
 # ----------------------------------------------------------------------------- captions
+MISSING_REPORT_ITEMS = []
+
+
 def in_report(path, caption):
     """`path` as an item of the HTML report, under its part (from the partA_/partB_ file
     name) and kind (results/tables or results/figures), captioned by
-    workflow/report/<caption>.rst."""
-    part = "Part A" if Path(path).name.startswith("partA_") else "Part B"
+    workflow/report/<caption>.rst. Only a file that exists is flagged, so that
+    `snakemake --report` builds a report of what exists instead of failing."""
+    if not Path(path).exists():
+        MISSING_REPORT_ITEMS.append(path)
+        return path
+    name = Path(path).name
+    part = (
+        "Part A"
+        if name.startswith("partA_")
+        else "Part B" if name.startswith("partB_") else "Verdicts"
+    )
     kind = "Tables" if path.startswith("results/tables/") else "Figures"
     return report(
         path, caption=f"../report/{caption}.rst", category=part, subcategory=kind
     )
+
+
+def warn_of_missing_report_items():
+    """Under --report, say in one line what the report will lack and how to make it."""
+    import sys
+
+    if MISSING_REPORT_ITEMS and "--report" in sys.argv:
+        logger.warning(
+            f"report: {len(MISSING_REPORT_ITEMS)} tables and figures do not exist yet "
+            f"(first: {MISSING_REPORT_ITEMS[0]}); the report shows the rest. Run "
+            "`snakemake --cores 4 all` (or the target you want) first."
+        )
 
 
 def protocol_caption(part):
@@ -237,14 +289,36 @@ def ablation_names(part):
     ]
 
 
-def ablation_runs():
-    """Every ablation run: its family's metrics for each of ablations.seeds."""
-    family = {"partA": "partA", "partB": "partB"}
-    return [
-        run_outputs(family[entry["part"]], name, seed)
-        for name, entry in config["ablations"]["variants"].items()
+def verdict_runs(name):
+    """The runs (file `name` of each) behind the verdicts: every variant with a report
+    number and every ablation. Reading committed records, only those that exist: the
+    verdict of a missing run is `not run`."""
+    report_runs = (
+        all_runs("partA", ["baseline"] + partA_names()["grid"], name)
+        + all_runs("partA_best", partA_names()["on_best"], name)
+        + all_runs(
+            "partB", partB_dropout_variants() + config["partB"]["rnn_table"], name
+        )
+    )
+    ablation_runs = [
+        run_outputs(entry["part"], ablation, seed, name)
+        for ablation, entry in config["ablations"]["variants"].items()
         for seed in config["ablations"]["seeds"]
     ]
+    paths = list(dict.fromkeys(report_runs + ablation_runs))
+    if reading_records():
+        paths = [p for p in paths if Path(p).exists()]
+    return paths
+
+
+def verdict_inputs(wildcards):
+    inputs = {
+        "metrics": verdict_runs("metrics.json"),
+        "histories": verdict_runs("history.parquet"),
+    }
+    if not reading_records() or Path(best_cell_record()).exists():
+        inputs["best_cell"] = best_cell_record()
+    return inputs
 
 
 def partB_variants():

@@ -6,7 +6,6 @@ rule download_cifar10:
         "resources/downloads/cifar-10-python.tar.gz",
     log:
         "logs/data/download_cifar10.log",
-    retries: 2
     localrule: True
     conda:
         "../envs/data.yaml"
@@ -14,6 +13,7 @@ rule download_cifar10:
         url=config["downloads"]["cifar10"]["url"],
         checksum=config["downloads"]["cifar10"]["checksum"],
         members=CIFAR_ARCHIVE_MEMBERS,
+        stall_timeout_s=config["downloads"]["stall_timeout_s"],
     script:
         "../scripts/download.py"
 
@@ -23,7 +23,6 @@ rule download_dbpedia:
         "resources/downloads/dbpedia_csv.tgz",
     log:
         "logs/data/download_dbpedia.log",
-    retries: 2
     localrule: True
     conda:
         "../envs/data.yaml"
@@ -31,6 +30,7 @@ rule download_dbpedia:
         url=config["downloads"]["dbpedia"]["url"],
         checksum=config["downloads"]["dbpedia"]["checksum"],
         members=["dbpedia_csv/train.csv", "dbpedia_csv/test.csv"],
+        stall_timeout_s=config["downloads"]["stall_timeout_s"],
     script:
         "../scripts/download.py"
 

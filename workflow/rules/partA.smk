@@ -36,13 +36,18 @@ rule train_partA:
         device=config["device"],
         deterministic=config["deterministic"],
         precision=config["precision"],
+        configured_threads=config["partA"]["resources"]["threads"],
     script:
         "../scripts/train.py"
 
 
 rule partA_best_cell:
     input:
-        metrics=all_runs("partA", partA_names()["grid"]),
+        metrics=expand(
+            "results/runs/partA/{variant}/seed{seed}/metrics.json",
+            variant=partA_names()["grid"],
+            seed=config["seeds"],
+        ),
         code=SELECTION_CODE,
     output:
         "results/partA/best_cell.json",
@@ -91,5 +96,6 @@ rule train_partA_best:
         device=config["device"],
         deterministic=config["deterministic"],
         precision=config["precision"],
+        configured_threads=config["partA"]["resources"]["threads"],
     script:
         "../scripts/train.py"

@@ -33,5 +33,6 @@ rule train_partB:
         device=config["device"],
         deterministic=config["deterministic"],
         precision=config["precision"],
+        configured_threads=config["partB"]["resources"]["threads"],
     script:
         "../scripts/train.py"

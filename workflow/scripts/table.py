@@ -1,19 +1,16 @@
 """Rule script: one comparison table (csv + md), ours beside the report's numbers."""
-import json
-
-from cz4042 import aggregate
+from cz4042 import aggregate, records
 from cz4042.rule import log_path, logger, reported
 
 log = logger(log_path(snakemake))
 with reported(log):
     i, p, out = snakemake.input, snakemake.params, snakemake.output
-    runs = aggregate.read_runs(i.metrics)
-    reference = aggregate.read_reference(i.reference, p.reference_table)
+    runs = records.read_runs(i.metrics)
+    reference = records.read_reference(i.reference, p.reference_table)
     if p.kind == "grid":
         table = aggregate.grid_table(runs, p.cells, reference)
     elif p.kind == "comparison":
-        with open(i.best_cell) as handle:
-            best_cell = json.load(handle)
+        best_cell = records.read_best_cell(i.best_cell)
         table = aggregate.comparison_table(runs, p.baseline, best_cell, p.on_best, reference)
     elif p.kind == "dropout":
         table = aggregate.dropout_table(runs, p.pairs, reference)

@@ -13,7 +13,8 @@ with reported(log):
             train_path=i.train, test_path=i.test, vocab_path=i.get("vocab"), best_cell_path=i.get("best_cell"),
             history_path=out.history, metrics_path=out.metrics, weights_path=out.weights,
             resume_path=p.resume, checkpoint_every=p.checkpoint_every, device=p.device,
-            deterministic=p.deterministic, precision=p.precision, threads=snakemake.threads, log=log,
+            deterministic=p.deterministic, precision=p.precision, threads=snakemake.threads,
+            configured_threads=p.configured_threads, log=log,
         )
     except Interrupted:
         raise SystemExit(143)

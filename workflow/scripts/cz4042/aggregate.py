@@ -6,76 +6,9 @@ Pure functions over DataFrames; the report's numbers come in as a table
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pandas as pd
 
-from .engine import HISTORY_COLUMNS
 from .errors import PipelineError
-
-RUN_FIELDS = ["variant", "seed", "final_test_accuracy", "best_test_accuracy", "final_train_loss", "total_seconds",
-              "epochs_run", "train_examples", "diverged", "diverged_epoch"]
-
-
-# ----------------------------------------------------------------------------- reading
-def read_metrics(path: str | Path) -> dict:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            record = json.load(handle)
-    except (OSError, json.JSONDecodeError) as error:
-        raise PipelineError(f"{path}: unreadable metrics ({error})") from None
-    missing = [field for field in RUN_FIELDS if field not in record]
-    if missing:
-        raise PipelineError(f"{path}: metrics lack {', '.join(missing)}")
-    return record
-
-
-def read_runs(paths: list[str | Path]) -> pd.DataFrame:
-    """One row per run: the fields the tables use, plus device and library versions."""
-    rows = []
-    for path in paths:
-        record = read_metrics(path)
-        env = record.get("environment", {})
-        rows.append({**{f: record[f] for f in RUN_FIELDS}, "device": env.get("device_name"),
-                     "torch": env.get("torch"), "epochs": record.get("protocol", {}).get("epochs")})
-    return pd.DataFrame(rows, columns=RUN_FIELDS + ["device", "torch", "epochs"])
-
-
-def read_history(path: str | Path) -> pd.DataFrame:
-    """A run's per-epoch history; an empty, truncated or foreign file fails naming it."""
-    try:
-        frame = pd.read_parquet(path)
-    except Exception as error:  # pyarrow raises several types for a damaged file
-        raise PipelineError(f"{path}: unreadable history ({type(error).__name__}: {error})") from None
-    missing = [c for c in HISTORY_COLUMNS if c not in frame.columns]
-    if missing:
-        raise PipelineError(f"{path}: history lacks columns {', '.join(missing)}")
-    if frame.empty:
-        raise PipelineError(f"{path}: history has no epochs")
-    return frame
-
-
-def curve_series(paths: list[str], labels: list[str], wanted: list[str], best_cell: str | None = None
-                 ) -> dict[str, list[pd.DataFrame]]:
-    """Histories grouped by label (one per seed), in the order of `wanted`. The best grid
-    cell is known only at run time: with `best_cell` its runs stand for 'grid_best'."""
-    series: dict[str, list[pd.DataFrame]] = {}
-    for path, label in zip(paths, labels):
-        label = "grid_best" if label == best_cell else label
-        if label in wanted:
-            series.setdefault(label, []).append(read_history(path))
-    return {label: series[label] for label in wanted if label in series}
-
-
-def read_reference(path: str | Path, tables: str | list[str]) -> pd.DataFrame:
-    """The report's rows of one or more tables, by variant (first table wins)."""
-    tables = [tables] if isinstance(tables, str) else list(tables)
-    frame = pd.read_csv(path)
-    frame = frame[frame["table"].isin(tables)].copy()
-    frame["order"] = frame["table"].map(tables.index)
-    frame = frame.sort_values("order", kind="stable").drop_duplicates("variant")
-    return frame.set_index("variant").drop(columns=["table", "order"])
 
 
 # ----------------------------------------------------------------------------- summaries
@@ -95,6 +28,7 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
         # Where the runs ran: a row mixing devices or torch versions shows it here.
         "device": grouped["device"].agg(_distinct),
         "torch": grouped["torch"].agg(_distinct),
+        "threads": grouped["threads"].agg(_distinct),
     })
     return summary
 
@@ -155,9 +89,10 @@ def variants_table(runs: pd.DataFrame, variants: list[str], reference: pd.DataFr
 
 # ----------------------------------------------------------------------------- output
 def mixed_environment_warning(runs: pd.DataFrame) -> str | None:
-    """A warning line when the runs behind one table differ in device or torch version."""
+    """A warning line when the runs behind one table differ in device, torch version or
+    thread count (each changes the numbers)."""
     notes = []
-    for column in ("device", "torch"):
+    for column in ("device", "torch", "threads"):
         values = sorted(set(runs[column].dropna().astype(str)))
         if len(values) > 1:
             notes.append(f"{column}: {', '.join(values)}")

@@ -19,6 +19,13 @@ from .errors import PipelineError
 # cifar_layout and pixel_scaling: how CIFAR rows become images).
 PROTOCOL_KEYS = ("epochs", "batch_size", "drop_last", "optimizer", "grad_clip", "train_subset", "eval_batch_size",
                  "char_field", "cifar_layout", "pixel_scaling")
+# The keys each optimizer takes besides name and lr (optim.build_optimizer reads these).
+OPTIMIZER_KEYS = {
+    "sgd": (),
+    "momentum": ("momentum",),
+    "rmsprop": ("decay", "eps", "initial_accumulator", "semantics"),
+    "adam": ("beta1", "beta2", "eps"),
+}
 # Where dropout may act, per model family (see models.TextCNN and models.TextRNN).
 DROPOUT_SITES = {"cnn": ("features", "pool"), "rnn": ("state", "inputs")}
 BASELINE = "baseline"
@@ -29,8 +36,41 @@ def _key_path(error: jsonschema.ValidationError) -> str:
     return ".".join(str(part) for part in error.absolute_path) or "(top level)"
 
 
+def coerce_command_line_strings(config: dict, schema: dict) -> None:
+    """`snakemake --config seeds=[1,2]` or `dbpedia="{archive_train_rows: 5600}"` hands
+    the values inside over as strings ('2', 'null'). Where the schema refuses a string
+    for its type, read it as YAML (in place), as it would have been read in a file."""
+    validator = jsonschema.Draft202012Validator(schema)
+    for _ in range(100):  # one fix per error, and a fix can reveal the next
+        fixed = False
+        for error in validator.iter_errors(config):
+            for candidate in [error, *(error.context or [])]:
+                if candidate.validator == "type" and isinstance(candidate.instance, str):
+                    fixed |= _replace_with_yaml(config, list(candidate.absolute_path))
+        if not fixed:
+            return
+
+
+def _replace_with_yaml(config: dict, path: list) -> bool:
+    *parents, last = path
+    node = config
+    for key in parents:
+        node = node[key]
+    if not isinstance(node[last], str):  # already read, through another error on it
+        return False
+    try:
+        value = yaml.safe_load(node[last])
+    except yaml.YAMLError:
+        return False
+    if isinstance(value, str):
+        return False
+    node[last] = value
+    return True
+
+
 def validate(config: dict, schema: dict) -> None:
     """Raise a one-line PipelineError naming the first offending key."""
+    coerce_command_line_strings(config, schema)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(list(e.absolute_path)), list(map(str, e.absolute_path))))
     if errors:
@@ -66,7 +106,40 @@ def check_semantics(config: dict) -> None:
             raise PipelineError(f"config key partB.rnn_table.{index}: variant {name!r} is listed twice")
     for name, entry in variants.items():
         check_text_variant(f"partB.variants.{name}", entry)
+    for key, entry in optimizer_entries(config):
+        check_optimizer(key, entry)
+    check_feature_map_images(config)
     check_ablations(config)
+
+
+def optimizer_entries(config: dict):
+    """(config key, optimizer spec) of every place that may set an optimizer."""
+    a, b = config["partA"], config["partB"]
+    places = [("partA.protocol", a["protocol"]), ("partA.baseline", a["baseline"]), ("partB.protocol", b["protocol"])]
+    places += [(f"partA.grid.cells.{i}", cell) for i, cell in enumerate(a["grid"]["cells"])]
+    for group in ("on_best", "extra"):
+        places += [(f"partA.{group}.{name}", entry) for name, entry in a[group].items()]
+    places += [(f"partB.variants.{name}", entry) for name, entry in b["variants"].items()]
+    return [(f"{key}.optimizer", entry["optimizer"]) for key, entry in places if "optimizer" in entry]
+
+
+def check_optimizer(key: str, spec: dict) -> None:
+    """A key the named optimizer does not take would be silently dropped: refuse it."""
+    allowed = OPTIMIZER_KEYS[spec["name"]]
+    for extra in spec:
+        if extra not in ("name", "lr", *allowed):
+            takes = ", ".join(("lr",) + allowed)
+            raise PipelineError(f"config key {key}.{extra}: optimizer {spec['name']} takes no {extra!r} (it takes {takes})")
+
+
+def check_feature_map_images(config: dict) -> None:
+    """Feature maps are drawn of test images that exist (n_test, or the official
+    test_batch's 10,000): known before any training."""
+    limit = config["cifar10"]["n_test"] or 10_000
+    for index, image in enumerate(config["partA"]["feature_map_images"]):
+        if image >= limit:
+            raise PipelineError(f"config key partA.feature_map_images.{index}: test image {image} does not exist "
+                                f"(the test set has {limit} images, cifar10.n_test)")
 
 
 def check_text_variant(key: str, entry: dict) -> None:

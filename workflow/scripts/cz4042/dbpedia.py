@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
 import tarfile
 
@@ -19,36 +20,48 @@ COLUMNS = ["label", "title", "text"]
 def parse_csv(raw: bytes, source: str) -> pd.DataFrame:
     """Parse `label,title,text` rows, quoted (official archive) or not (course files).
 
-    LF and CRLF line endings give the same rows. Any malformed row is an error naming
-    `source` and its 1-based line number.
+    The whole file goes through one csv reader, so a quoted field spanning lines (valid
+    RFC 4180, as spreadsheet and pandas exports write it) stays one row; LF and CRLF
+    line endings give the same rows. Any malformed row is an error naming `source` and
+    the 1-based line its row starts on.
     """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise PipelineError(f"{source}, line {line}: bytes that are not UTF-8 at column {column}") from None
     labels, titles, texts = [], [], []
-    for number, line in enumerate(raw.split(b"\n"), start=1):
-        line = line.removesuffix(b"\r")
-        if not line:
-            continue
-        try:
-            decoded = line.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise PipelineError(f"{source}, line {number}: bytes that are not UTF-8 at column {error.start + 1}") from None
-        fields = next(csv.reader([decoded]))
-        if len(fields) != 3:
-            raise PipelineError(f"{source}, line {number}: {len(fields)} fields, expected 3 (label,title,text)")
-        label, title, text = fields
-        try:
-            value = int(label)
-        except ValueError:
-            raise PipelineError(f"{source}, line {number}: label {label!r} is not an integer") from None
-        if not 1 <= value <= NUM_CLASSES:
-            raise PipelineError(f"{source}, line {number}: label {value} outside 1..{NUM_CLASSES}")
-        if not text.strip():
-            raise PipelineError(f"{source}, line {number}: empty text")
-        labels.append(value)
-        titles.append(title)
-        texts.append(text)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    number = 1
+    try:
+        for fields in reader:
+            if fields:
+                label, title, body = _check_row(fields, source, number)
+                labels.append(label)
+                titles.append(title)
+                texts.append(body)
+            number = reader.line_num + 1
+    except csv.Error as error:
+        raise PipelineError(f"{source}, line {number}: {error}") from None
     if not labels:
         raise PipelineError(f"{source}: no rows")
     return pd.DataFrame({"label": np.asarray(labels, dtype=np.int8), "title": titles, "text": texts})
+
+
+def _check_row(fields: list[str], source: str, number: int) -> tuple[int, str, str]:
+    if len(fields) != 3:
+        raise PipelineError(f"{source}, line {number}: {len(fields)} fields, expected 3 (label,title,text)")
+    label, title, text = fields
+    try:
+        value = int(label)
+    except ValueError:
+        raise PipelineError(f"{source}, line {number}: label {label!r} is not an integer") from None
+    if not 1 <= value <= NUM_CLASSES:
+        raise PipelineError(f"{source}, line {number}: label {value} outside 1..{NUM_CLASSES}")
+    if not text.strip():
+        raise PipelineError(f"{source}, line {number}: empty text")
+    return value, title, text
 
 
 def read_csv_file(path: str | os.PathLike, source: str) -> pd.DataFrame:
@@ -69,10 +82,12 @@ def read_archive_split(archive_path: str | os.PathLike, split: str) -> pd.DataFr
     return parse_csv(raw, f"{archive_path}:{member}")
 
 
-def check_structure(frame: pd.DataFrame, expected_rows: int | None, source: str) -> None:
-    """The official archive has 560,000 / 70,000 rows over all 14 classes."""
+def check_structure(frame: pd.DataFrame, expected_rows: int | None, source: str, key: str) -> None:
+    """The official archive has 560,000 / 70,000 rows over all 14 classes; `key` is the
+    config key that says how many rows to expect."""
     if expected_rows is not None and len(frame) != expected_rows:
-        raise PipelineError(f"{source}: {len(frame)} rows, expected {expected_rows}")
+        raise PipelineError(f"{source}: {len(frame)} rows, expected {expected_rows} (config key {key}: set it to "
+                            "the rows your mirror holds, or null to skip the check)")
     present = set(frame["label"].unique().tolist())
     missing = sorted(set(range(1, NUM_CLASSES + 1)) - present)
     if missing:
@@ -99,7 +114,7 @@ def read_source(source: dict, split: str, per_class: int, seed: int, expected_ro
         return read_csv_file(source["file"], f"config key {source['key']} ({source['file']})")
     frame = read_archive_split(source["archive"], split)
     where = f"{source['archive']}:{ARCHIVE_FOLDER}/{split}.csv"
-    check_structure(frame, expected_rows, where)
+    check_structure(frame, expected_rows, where, f"dbpedia.archive_{split}_rows")
     return stratified_sample(frame, per_class, seed, where)
 
 

@@ -24,8 +24,7 @@ from torch import nn
 
 from .atomic import save_torch
 from .optim import build_optimizer, clip_gradients
-
-HISTORY_COLUMNS = ["epoch", "train_loss", "train_loss_last_batch", "test_loss", "test_accuracy", "seconds"]
+from .records import HISTORY_COLUMNS
 
 
 @dataclass(frozen=True)

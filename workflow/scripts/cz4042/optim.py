@@ -7,6 +7,8 @@ from typing import Iterable
 import torch
 from torch import nn
 
+from .config import OPTIMIZER_KEYS
+
 
 class TF1RMSprop(torch.optim.Optimizer):
     """tf.compat.v1.train.RMSPropOptimizer (centered=False).
@@ -49,6 +51,8 @@ def build_optimizer(params: Iterable[nn.Parameter], spec: dict) -> torch.optim.O
     spec = dict(spec)
     name = spec.pop("name")
     lr = spec.pop("lr")
+    if name in OPTIMIZER_KEYS and set(spec) - set(OPTIMIZER_KEYS[name]):
+        raise ValueError(f"optimizer {name} takes no {', '.join(sorted(set(spec) - set(OPTIMIZER_KEYS[name])))}")
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr)
     if name == "momentum":

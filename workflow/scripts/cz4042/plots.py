@@ -110,3 +110,32 @@ def comparison_figure(table: pd.DataFrame, title: str, caption: str = ""):
         figure.text(0.5, -0.02, caption, ha="center", va="top", fontsize=8)
     figure.tight_layout()
     return figure
+
+
+VERDICT_COLOURS = {"reproduced": "tab:green", "explained": "tab:orange", "not reproduced": "tab:red",
+                   "not run": "tab:gray"}
+
+
+def reproduction_figure(table: pd.DataFrame):
+    """One line per report accuracy: the report's value (diamond) and ours (dot, ± sd),
+    joined and coloured by the verdict; rows never run show the report's value only."""
+    rows = table[table["metric"] == "test_accuracy"].reset_index(drop=True)
+    y = np.arange(len(rows))[::-1]
+    figure, ax = plt.subplots(figsize=(8, 0.28 * len(rows) + 1.5))
+    for yi, row in zip(y, rows.itertuples(index=False)):
+        kind = "explained" if row.verdict.startswith("explained") else row.verdict
+        colour = VERDICT_COLOURS.get(kind, "tab:gray")
+        ax.scatter(100 * row.report, yi, marker="D", color="black", s=18, zorder=3)
+        if not math.isnan(row.ours):
+            sd = 0 if math.isnan(row.ours_sd) else 100 * row.ours_sd
+            ax.plot([100 * row.report, 100 * row.ours], [yi, yi], color=colour, alpha=0.6)
+            ax.errorbar(100 * row.ours, yi, xerr=sd, fmt="o", color=colour, ms=5, capsize=2, zorder=4)
+    labels = [f"{r.table.split('_', 1)[1]}: {r.label}" for r in rows.itertuples(index=False)]
+    ax.set_yticks(y, labels, fontsize=7)
+    handles = [plt.Line2D([], [], marker="D", color="black", ls="", label="report 2019")]
+    handles += [plt.Line2D([], [], marker="o", color=c, ls="", label=f"ours: {k}") for k, c in VERDICT_COLOURS.items()]
+    ax.legend(handles=handles, fontsize=7, loc="lower right")
+    ax.set(xlabel="test accuracy (%)", xlim=(0, 100), title="Report vs ours, by verdict")
+    ax.grid(axis="x", alpha=0.3)
+    figure.tight_layout()
+    return figure

@@ -20,6 +20,7 @@ from .atomic import save_torch, write_json, write_parquet
 from .download import file_digest
 from .engine import ResumePolicy, TrainSpec, configure_cuda, configure_threads, resolve_device, train
 from .models import build_model, count_parameters, model_entry
+from .records import read_best_cell
 
 
 def fingerprint(obj) -> str:
@@ -53,13 +54,6 @@ def vocabulary_size(vocab_path: str) -> int:
     import pyarrow.parquet as pq
 
     return pq.read_metadata(vocab_path).num_rows + 1  # + the padding/unknown id 0
-
-
-def read_best_cell(best_cell_path: str) -> tuple[dict, dict]:
-    """(model arguments, protocol overrides) of the grid cell chosen as best."""
-    with open(best_cell_path) as handle:
-        cell = json.load(handle)
-    return {"c1": int(cell["c1"]), "c2": int(cell["c2"])}, dict(cell.get("protocol_overrides", {}))
 
 
 def environment(device: torch.device, threads: int) -> dict:
@@ -107,6 +101,7 @@ def run(
     deterministic: bool = False,
     precision: str = "fp32",
     threads: int = 1,
+    configured_threads: int | None = None,
     vocab_path: str | None = None,
     best_cell_path: str | None = None,
     protocol_overrides: dict | None = None,
@@ -119,15 +114,19 @@ def run(
     variants) the cell's maps and protocol overrides apply, then `protocol_overrides`.
     """
     started = dt.datetime.now(dt.timezone.utc)
+    if configured_threads is not None and threads < configured_threads:
+        # Snakemake lowers a job's threads to --cores; numbers depend on the thread count.
+        log(f"warning: running with {threads} threads, {configured_threads} configured (snakemake --cores "
+            f"{threads}?): float sums differ, so this run's numbers differ from a {configured_threads}-thread run's")
     configure_threads(threads)
     target = resolve_device(device)
     if target.type == "cuda":
         configure_cuda(deterministic)
     args, protocol = dict(model_args), dict(protocol)
     if best_cell_path is not None:
-        cell_args, cell_overrides = read_best_cell(best_cell_path)
-        args.update(cell_args)
-        protocol.update(cell_overrides)
+        cell = read_best_cell(best_cell_path)
+        args.update(c1=cell["c1"], c2=cell["c2"])
+        protocol.update(cell["protocol_overrides"])
     protocol.update(protocol_overrides or {})
     if vocab_path is not None:
         args["vocab_size"] = vocabulary_size(vocab_path)
@@ -173,7 +172,7 @@ def run(
         "resumed_from_epoch": result.resumed_from_epoch,
         "hparams_hash": run_id,
         "inputs_sha256": inputs,
-        "environment": environment(target, threads),
+        "environment": {**environment(target, threads), "threads_configured": configured_threads},
         "started": started.isoformat(timespec="seconds"),
         "ended": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }

@@ -1,0 +1,47 @@
+# Stage 4: does it reproduce the report? One verdict per report number, the ablations
+# beside their targets, and a figure of both. Reads the runs of `reproduction.records`.
+
+
+rule reproduction_table:
+    input:
+        unpack(verdict_inputs),
+        reference=REFERENCE,
+        protocols=REPORT_PROTOCOL,
+        code=VERDICT_CODE,
+    output:
+        csv=in_report("results/tables/reproduction.csv", "reproduction_table"),
+        md="results/tables/reproduction.md",
+        ablations_csv=in_report("results/tables/ablations.csv", "ablations_table"),
+        ablations_md="results/tables/ablations.md",
+    log:
+        "logs/verdicts/reproduction_table.log",
+    localrule: True
+    conda:
+        "../envs/aggregate.yaml"
+    params:
+        tolerance=config["reproduction"]["tolerance"],
+        statistic=config["reproduction"]["statistic"],
+        ablations=config["ablations"]["variants"],
+        source=f"run records of {records_root()}/runs",
+    script:
+        "../scripts/reproduction.py"
+
+
+rule reproduction_figure:
+    input:
+        table="results/tables/reproduction.csv",
+        code=VERDICT_CODE + FIGURE_CODE,
+    output:
+        in_report("results/figures/reproduction.png", "reproduction_figure"),
+    log:
+        "logs/verdicts/reproduction_figure.log",
+    localrule: True
+    conda:
+        "../envs/aggregate.yaml"
+    script:
+        "../scripts/reproduction_figure.py"
+
+
+rule verdicts:
+    input:
+        verdict_outputs(),
