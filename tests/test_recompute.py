@@ -12,7 +12,9 @@ from conftest import run_snakemake
 pytestmark = pytest.mark.slow  # end-to-end Snakemake runs
 
 FIGURE_RULES = {"partA_baseline_curves", "partA_feature_maps", "partA_grid_heatmap", "partA_optimizers",
-                "partA_comparison_figure", "partB_curves", "partB_rnn_variants", "partB_comparison"}
+                "partA_comparison_figure", "partB_curves", "partB_rnn_variants", "partB_comparison",
+                "reproduction_figure"}
+VERDICT_RULES = {("reproduction_table", ""), ("reproduction_figure", "")}
 
 
 def planned_jobs(workdir, config, *targets):
@@ -63,7 +65,7 @@ def test_one_variant_change_reruns_that_variant_and_its_downstream_only(tiny):
         ("train_partB", "variant=word_lstm_2layer_clipped, seed=1"),
         ("partB_rnn_variants_table", ""), ("partB_all_table", ""),
         ("partB_rnn_variants", ""), ("partB_comparison", ""), ("all", ""),
-    }
+    } | VERDICT_RULES
 
 
 def test_one_part_A_variant_change_leaves_part_B_alone(tiny):
@@ -73,7 +75,7 @@ def test_one_part_A_variant_change_leaves_part_B_alone(tiny):
     assert jobs == {
         ("train_partA_best", "variant=adam, seed=1"), ("partA_comparison_table", ""),
         ("partA_comparison_figure", ""), ("partA_optimizers", ""), ("all", ""),
-    }
+    } | VERDICT_RULES
     assert planned_jobs(workdir, config, "partB") == set()
 
 
@@ -122,6 +124,22 @@ def test_editing_training_code_reruns_training(tiny):
     assert {"train_partA", "train_partA_best", "train_partB"} <= jobs
 
 
+def test_editing_the_record_schema_reruns_training_and_the_tables(tiny):
+    """records.py holds the history columns the engine writes: derived code inputs
+    make training depend on it, which no hand-kept list did."""
+    workdir, config = tiny
+    with edited(workdir / "workflow/scripts/cz4042/records.py", "\n# a comment\n"):
+        jobs = rules_of(planned_jobs(workdir, config))
+    assert {"train_partA", "train_partB", "partA_best_cell", "partB_dropout_table", "reproduction_table"} <= jobs
+
+
+def test_editing_number_neutral_code_reruns_nothing(tiny):
+    workdir, config = tiny
+    for name in ("rule.py", "errors.py"):
+        with edited(workdir / "workflow/scripts/cz4042" / name, "\n# a comment\n"):
+            assert planned_jobs(workdir, config) == set(), name
+
+
 def test_deleting_one_figure_rebuilds_only_that_figure(tiny):
     workdir, config = tiny
     figure = workdir / "results/figures/partA_grid_heatmap.png"
@@ -139,8 +157,9 @@ def test_char_field_switch_reruns_char_models_only(tiny):
     config["text_inputs"] = {"char_field": "title"}
     jobs = planned_jobs(workdir, config)
     trained = {w.split(",")[0].removeprefix("variant=") for r, w in jobs if r == "train_partB"}
-    char_variants = {v for v in yaml.safe_load((workdir / "config.yaml").read_text())["partB"]["variants"]
-                     if v.startswith("char_")}
+    variants = yaml.safe_load((workdir / "config.yaml").read_text())["partB"]["variants"]
+    # variants that name their own field (the title ablations) keep it
+    char_variants = {v for v, entry in variants.items() if v.startswith("char_") and "char_field" not in entry}
     assert ("char_ids", "") in jobs and ("word_ids", "") not in jobs
     assert trained == char_variants
     assert not rules_of(jobs) & {"train_partA", "train_partA_best"}

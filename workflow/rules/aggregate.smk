@@ -6,7 +6,7 @@ rule partA_grid_table:
     input:
         metrics=all_runs("partA", partA_names()["grid"]),
         reference=REFERENCE,
-        code=TABLE_CODE,
+        code=code_of("table.py"),
     output:
         csv=in_report("results/tables/partA_grid.csv", "partA_grid_table"),
         md="results/tables/partA_grid.md",
@@ -31,7 +31,7 @@ rule partA_comparison_table:
         + all_runs("partA_best", partA_names()["on_best"]),
         best_cell=best_cell_record(),
         reference=REFERENCE,
-        code=TABLE_CODE,
+        code=code_of("table.py"),
     output:
         csv=in_report("results/tables/partA_comparison.csv", "partA_comparison_table"),
         md="results/tables/partA_comparison.md",
@@ -54,7 +54,7 @@ rule partA_comparison_table:
 rule partA_grid_heatmap:
     input:
         table="results/tables/partA_grid.csv",
-        code=FIGURE_CODE,
+        code=code_of("heatmap.py"),
     output:
         in_report("results/figures/partA_grid_heatmap.png", "partA_grid_heatmap"),
     log:
@@ -71,7 +71,7 @@ rule partA_grid_heatmap:
 rule partA_comparison_figure:
     input:
         table="results/tables/partA_comparison.csv",
-        code=FIGURE_CODE,
+        code=code_of("comparison_figure.py"),
     output:
         in_report("results/figures/partA_comparison.png", "partA_comparison"),
     log:
@@ -89,7 +89,7 @@ rule partA_comparison_figure:
 rule partA_baseline_curves:
     input:
         histories=all_runs("partA", ["baseline"], "history.parquet"),
-        code=FIGURE_CODE,
+        code=code_of("curves.py"),
     output:
         in_report("results/figures/partA_baseline_curves.png", "partA_baseline_curves"),
     log:
@@ -110,7 +110,7 @@ rule partA_optimizers:
         histories=all_runs("partA", partA_names()["grid"], "history.parquet")
         + all_runs("partA_best", partA_names()["on_best"], "history.parquet"),
         best_cell=best_cell_record(),
-        code=FIGURE_CODE,
+        code=code_of("curves.py"),
     output:
         in_report("results/figures/partA_optimizers.png", "partA_optimizers"),
     log:
@@ -139,7 +139,7 @@ rule partA_feature_maps:
     input:
         weights=run_outputs("partA", "baseline", config["seeds"][0], "model.pt"),
         test="resources/cifar10/test.parquet",
-        code=FIGURE_CODE,
+        code=code_of("feature_maps.py"),
     output:
         [
             in_report(
@@ -151,7 +151,7 @@ rule partA_feature_maps:
         "logs/aggregate/partA_feature_maps.log",
     localrule: True
     conda:
-        "../envs/aggregate.yaml"
+        "../envs/train.yaml"
     params:
         images=config["partA"]["feature_map_images"],
     script:
@@ -162,7 +162,7 @@ rule partB_dropout_table:
     input:
         metrics=all_runs("partB", partB_dropout_variants()),
         reference=REFERENCE,
-        code=TABLE_CODE,
+        code=code_of("table.py"),
     output:
         csv=in_report("results/tables/partB_dropout.csv", "partB_dropout_table"),
         md="results/tables/partB_dropout.md",
@@ -185,7 +185,7 @@ rule partB_rnn_variants_table:
     input:
         metrics=all_runs("partB", config["partB"]["rnn_table"]),
         reference=REFERENCE,
-        code=TABLE_CODE,
+        code=code_of("table.py"),
     output:
         csv=in_report(
             "results/tables/partB_rnn_variants.csv", "partB_rnn_variants_table"
@@ -210,7 +210,7 @@ rule partB_all_table:
     input:
         metrics=all_runs("partB", partB_variants()),
         reference=REFERENCE,
-        code=TABLE_CODE,
+        code=code_of("table.py"),
     output:
         csv=in_report("results/tables/partB_all.csv", "partB_all_table"),
         md="results/tables/partB_all.md",
@@ -232,7 +232,7 @@ rule partB_all_table:
 rule partB_comparison:
     input:
         table="results/tables/partB_all.csv",
-        code=FIGURE_CODE,
+        code=code_of("comparison_figure.py"),
     output:
         in_report("results/figures/partB_comparison.png", "partB_comparison"),
     log:
@@ -250,7 +250,7 @@ rule partB_comparison:
 rule partB_curves:
     input:
         histories=all_runs("partB", partB_dropout_variants(), "history.parquet"),
-        code=FIGURE_CODE,
+        code=code_of("curves.py"),
     output:
         [
             in_report(f"results/figures/partB_{model}_curves.png", "partB_curves")
@@ -272,7 +272,7 @@ rule partB_curves:
 rule partB_rnn_variants:
     input:
         histories=all_runs("partB", config["partB"]["rnn_table"], "history.parquet"),
-        code=FIGURE_CODE,
+        code=code_of("curves.py"),
     output:
         in_report("results/figures/partB_rnn_variants.png", "partB_rnn_variants"),
     log:

@@ -3,32 +3,25 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
+from cz4042 import codedeps
 from cz4042 import config as cfg
 from cz4042.errors import PipelineError
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 PACKAGE = Path(workflow.basedir) / "workflow" / "scripts" / "cz4042"
-# Code a run's numbers depend on: editing it reruns training; editing plots does not.
-TRAINING_CODE = [
-    str(PACKAGE / name)
-    for name in (
-        "engine.py",
-        "models.py",
-        "optim.py",
-        "training.py",
-        "cifar.py",
-        "tokenize.py",
+if Path(cfg.__file__).resolve().parent != PACKAGE.resolve():
+    raise WorkflowError(
+        f"this Python imports cz4042 from {Path(cfg.__file__).parent}, not from this "
+        f"workflow's {PACKAGE}: pip install -e the checkout you run"
     )
-]
-# Tables depend on the aggregation code, figures also on the plotting code, and the
-# best-cell choice (which feeds training) on neither.
-SELECTION_CODE = [str(PACKAGE / "selection.py")]
-TABLE_CODE = [str(PACKAGE / name) for name in ("aggregate.py", "records.py")]
-FIGURE_CODE = [
-    str(PACKAGE / name)
-    for name in ("aggregate.py", "records.py", "plots.py", "features.py")
-]
-VERDICT_CODE = [str(PACKAGE / name) for name in ("records.py", "verdicts.py")]
+
+
+def code_of(script):
+    """The package modules the rule script `script` runs (following its imports): an
+    edit to any of them reruns the rule, unless it cannot change a number."""
+    return codedeps.code_inputs(PACKAGE.parent / script, PACKAGE)
+
+
 REFERENCE = "workflow/reference/report_2019.csv"
 REPORT_PROTOCOL = "workflow/reference/report_protocol.csv"
 

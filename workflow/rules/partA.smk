@@ -6,7 +6,7 @@ rule train_partA:
     input:
         train="resources/cifar10/train.parquet",
         test="resources/cifar10/test.parquet",
-        code=TRAINING_CODE,
+        code=code_of("train.py"),
     output:
         history="results/runs/partA/{variant}/seed{seed}/history.parquet",
         metrics="results/runs/partA/{variant}/seed{seed}/metrics.json",
@@ -48,7 +48,7 @@ rule partA_best_cell:
             variant=partA_names()["grid"],
             seed=config["seeds"],
         ),
-        code=SELECTION_CODE,
+        code=code_of("best_cell.py"),
     output:
         "results/partA/best_cell.json",
     log:
@@ -68,7 +68,7 @@ rule train_partA_best:
         train="resources/cifar10/train.parquet",
         test="resources/cifar10/test.parquet",
         best_cell="results/partA/best_cell.json",
-        code=TRAINING_CODE,
+        code=code_of("train.py"),
     output:
         history="results/runs/partA_best/{variant}/seed{seed}/history.parquet",
         metrics="results/runs/partA_best/{variant}/seed{seed}/metrics.json",

@@ -5,7 +5,7 @@
 rule train_partB:
     input:
         unpack(partB_inputs),
-        code=TRAINING_CODE,
+        code=code_of("train.py"),
     output:
         history="results/runs/partB/{variant}/seed{seed}/history.parquet",
         metrics="results/runs/partB/{variant}/seed{seed}/metrics.json",

@@ -7,7 +7,7 @@ rule reproduction_table:
         unpack(verdict_inputs),
         reference=REFERENCE,
         protocols=REPORT_PROTOCOL,
-        code=VERDICT_CODE,
+        code=code_of("reproduction.py"),
     output:
         csv=in_report("results/tables/reproduction.csv", "reproduction_table"),
         md="results/tables/reproduction.md",
@@ -30,7 +30,7 @@ rule reproduction_table:
 rule reproduction_figure:
     input:
         table="results/tables/reproduction.csv",
-        code=VERDICT_CODE + FIGURE_CODE,
+        code=code_of("reproduction_figure.py"),
     output:
         in_report("results/figures/reproduction.png", "reproduction_figure"),
     log:
