@@ -117,7 +117,9 @@ def run_snakemake(workdir: Path, *args: str, config: dict | None = None, check: 
         overlay = workdir / "test_overlay.yaml"
         overlay.write_text(yaml.safe_dump(config))
         command += ["--configfile", str(overlay)]
-    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout)
+    # The copy runs its own package (as `pip install -e` of that checkout would make it).
+    env = {**os.environ, "PYTHONPATH": str(workdir / "workflow" / "scripts")}
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env)
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}")
     return result

@@ -88,3 +88,12 @@ def test_tables_written_with_a_mixed_environment_carry_the_warning(tmp_path):
     assert pd.read_csv(tmp_path / "t.csv")["warning"].tolist() == ["Warning: these runs mix torch: 2.13.0, 2.14.1"]
     assert "**Warning: these runs mix torch: 2.13.0, 2.14.1**" in (tmp_path / "t.md").read_text()
     assert pd.read_csv(tmp_path / "t.csv")["torch"].tolist() == ["2.13.0, 2.14.1"]
+
+def test_tables_from_partial_records_keep_missing_variants_as_empty_rows():
+    observed = runs([{"variant": "a", "seed": 1, "final_test_accuracy": 0.4}])
+    reference = pd.DataFrame(columns=["label", "test_accuracy", "train_seconds", "final_train_loss"])
+    with pytest.raises(PipelineError, match="no runs of variant b"):
+        aggregate.variants_table(observed, ["a", "b"], reference)
+    table = aggregate.variants_table(observed, ["a", "b"], reference, partial=True)
+    assert table["variant"].tolist() == ["a", "b"] and table["seeds"].tolist() == [1, 0]
+    assert "| b " in aggregate.to_markdown(table, "T", [])

@@ -31,12 +31,13 @@ def test_metrics_missing_fields_fail_naming_the_file(tmp_path):
 
 def test_curve_series_groups_seeds_and_names_the_best_cell(tmp_path):
     paths = []
-    for name in ("g1_s1", "g1_s2", "g2_s1", "adam_s1"):
-        path = tmp_path / f"{name}.parquet"
+    for family, variant, seed in (("partA", "grid_1", 1), ("partA", "grid_1", 2), ("partA", "grid_2", 1),
+                                  ("partA_best", "adam", 1)):
+        path = tmp_path / "runs" / family / variant / f"seed{seed}" / "history.parquet"
+        path.parent.mkdir(parents=True)
         pd.DataFrame({c: [1.0] for c in records.HISTORY_COLUMNS}).to_parquet(path)
         paths.append(path)
-    labels = ["grid_1", "grid_1", "grid_2", "adam"]
-    series = records.curve_series(paths, labels, ["grid_best", "adam"], best_cell="grid_1")
+    series = records.curve_series(paths, ["grid_best", "adam"], best_cell="grid_1")
     assert list(series) == ["grid_best", "adam"]
     assert len(series["grid_best"]) == 2 and len(series["adam"]) == 1
 

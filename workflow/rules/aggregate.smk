@@ -98,7 +98,6 @@ rule partA_baseline_curves:
     conda:
         "../envs/aggregate.yaml"
     params:
-        labels=["baseline"] * len(config["seeds"]),
         figures=[("Part A: baseline CNN (C1 50, C2 60)", ["baseline"])],
         caption=protocol_caption("partA"),
     script:
@@ -119,11 +118,6 @@ rule partA_optimizers:
     conda:
         "../envs/aggregate.yaml"
     params:
-        labels=[
-            v
-            for v in partA_names()["grid"] + partA_names()["on_best"]
-            for s in config["seeds"]
-        ],
         figures=[
             (
                 "Part A: optimizers and dropout on the best grid cell",
@@ -173,6 +167,7 @@ rule partB_dropout_table:
         "../envs/aggregate.yaml"
     params:
         kind="dropout",
+        partial=reading_records(),
         reference_table="partB_dropout",
         pairs=config["partB"]["dropout_table"],
         title="Part B: Table 1, each model without and with dropout",
@@ -198,6 +193,7 @@ rule partB_rnn_variants_table:
         "../envs/aggregate.yaml"
     params:
         kind="variants",
+        partial=reading_records(),
         reference_table="partB_rnn_variants",
         variants=config["partB"]["rnn_table"],
         title="Part B: Table 2, recurrent cell, depth and gradient clipping",
@@ -221,6 +217,7 @@ rule partB_all_table:
         "../envs/aggregate.yaml"
     params:
         kind="variants",
+        partial=reading_records(),
         reference_table=["partB_dropout", "partB_rnn_variants"],
         variants=partB_variants(),
         title="Part B: every text model",
@@ -262,7 +259,6 @@ rule partB_curves:
     conda:
         "../envs/aggregate.yaml"
     params:
-        labels=[v for v in partB_dropout_variants() for s in config["seeds"]],
         figures=partB_curve_figures(),
         caption=protocol_caption("partB"),
     script:
@@ -281,7 +277,6 @@ rule partB_rnn_variants:
     conda:
         "../envs/aggregate.yaml"
     params:
-        labels=[v for v in config["partB"]["rnn_table"] for s in config["seeds"]],
         figures=[("Part B: recurrent variants", config["partB"]["rnn_table"])],
         caption=protocol_caption("partB"),
     script:

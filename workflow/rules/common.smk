@@ -108,7 +108,10 @@ def run_outputs(family, variant, seed, name="metrics.json"):
 
 
 def all_runs(family, variants, name="metrics.json"):
-    return [run_outputs(family, v, s, name) for v in variants for s in config["seeds"]]
+    """File `name` of every seed of every variant; reading committed records, only those
+    that exist (tables then show each row's n)."""
+    paths = [run_outputs(family, v, s, name) for v in variants for s in config["seeds"]]
+    return [p for p in paths if Path(p).exists()] if reading_records() else paths
 
 
 def variant_pattern(names):

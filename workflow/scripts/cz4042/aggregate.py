@@ -50,11 +50,16 @@ def with_reference(table: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame
     return out
 
 
-def rows_for(summary: pd.DataFrame, variants: list[str]) -> pd.DataFrame:
+def rows_for(summary: pd.DataFrame, variants: list[str], partial: bool = False) -> pd.DataFrame:
+    """The summary rows of `variants`, in order. With `partial` (tables read from
+    committed records) a variant without runs is an empty row with 0 seeds."""
     missing = [v for v in variants if v not in summary.index]
-    if missing:
+    if missing and not partial:
         raise PipelineError(f"no runs of variant {', '.join(missing)}")
-    return summary.loc[variants].reset_index().rename(columns={"index": "variant"})
+    rows = summary.reindex(variants)
+    rows["seeds"] = rows["seeds"].fillna(0).astype(int)
+    rows["diverged"] = rows["diverged"].fillna(0).astype(int)
+    return rows.rename_axis("variant").reset_index()
 
 
 def grid_table(runs: pd.DataFrame, cells: list[dict], reference: pd.DataFrame) -> pd.DataFrame:
@@ -74,17 +79,19 @@ def comparison_table(runs: pd.DataFrame, baseline: dict, best_cell: dict, on_bes
     return with_reference(table, reference)
 
 
-def dropout_table(runs: pd.DataFrame, pairs: dict[str, list[str]], reference: pd.DataFrame) -> pd.DataFrame:
+def dropout_table(runs: pd.DataFrame, pairs: dict[str, list[str]], reference: pd.DataFrame,
+                  partial: bool = False) -> pd.DataFrame:
     """The report's Table 1: each model without and with dropout."""
     order = [variant for pair in pairs.values() for variant in pair]
-    table = rows_for(summarize(runs), order)
+    table = rows_for(summarize(runs), order, partial)
     table.insert(1, "model", [model for model, pair in pairs.items() for _ in pair])
     table.insert(2, "dropout", ["no", "yes"] * len(pairs))
     return with_reference(table, reference)
 
 
-def variants_table(runs: pd.DataFrame, variants: list[str], reference: pd.DataFrame) -> pd.DataFrame:
-    return with_reference(rows_for(summarize(runs), variants), reference)
+def variants_table(runs: pd.DataFrame, variants: list[str], reference: pd.DataFrame,
+                   partial: bool = False) -> pd.DataFrame:
+    return with_reference(rows_for(summarize(runs), variants, partial), reference)
 
 
 # ----------------------------------------------------------------------------- output
@@ -114,10 +121,10 @@ def to_markdown(table: pd.DataFrame, title: str, notes: list[str]) -> str:
     shown["ours: test acc. %"] = [_fmt_accuracy(m, s) for m, s in zip(table["test_accuracy"], table["test_accuracy_sd"])]
     shown["report %"] = [("—" if pd.isna(v) else f"{100 * v:.1f}") for v in table["report_test_accuracy"]]
     shown["Δ points"] = [("—" if pd.isna(v) else f"{100 * v:+.1f}") for v in table["delta_test_accuracy"]]
-    shown["ours: time s"] = table["train_seconds"].map(lambda v: f"{v:.0f}")
+    shown["ours: time s"] = table["train_seconds"].map(lambda v: "—" if pd.isna(v) else f"{v:.0f}")
     if "report_train_seconds" in table:
         shown["report time s"] = table["report_train_seconds"].map(lambda v: "—" if pd.isna(v) else f"{v:.0f}")
-    shown["ours: final train loss"] = table["final_train_loss"].map(lambda v: f"{v:.3g}")
+    shown["ours: final train loss"] = table["final_train_loss"].map(lambda v: "—" if pd.isna(v) else f"{v:.3g}")
     if "report_final_train_loss" in table:
         shown["report train loss"] = table["report_final_train_loss"].map(lambda v: "—" if pd.isna(v) else f"{v:.3g}")
     shown["epochs"] = table["epochs"]
