@@ -17,7 +17,7 @@ if Path(cfg.__file__).resolve().parent != PACKAGE.resolve():
 
 
 def code_of(script):
-    """The package modules the rule script `script` runs (following its imports): an
+    """The package modules that the script `script` runs (following its imports). An
     edit to any of them reruns the rule, unless it cannot change a number."""
     return codedeps.code_inputs(PACKAGE.parent / script, PACKAGE)
 
