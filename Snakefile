@@ -32,9 +32,10 @@ check_config()
 
 
 include: "workflow/rules/data.smk"
-include: "workflow/rules/partA.smk"
-include: "workflow/rules/partB.smk"
-include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/training.smk"
+include: "workflow/rules/selection.smk"
+include: "workflow/rules/tables.smk"
+include: "workflow/rules/figures.smk"
 include: "workflow/rules/verdicts.smk"
 
 

@@ -32,7 +32,7 @@ import torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from cz4042 import engine, models
+from cz4042 import engine, models, runtime
 from cz4042.atomic import write_text
 
 BATCH = 128
@@ -129,21 +129,21 @@ def main(argv=None) -> int:
         print("cuda_checks: no CUDA device visible to torch", file=sys.stderr)
         return 1
     cuda, cpu = torch.device("cuda"), torch.device("cpu")
-    engine.configure_cuda(deterministic=False)  # before any CUDA work
-    engine.configure_threads(min(4, os.cpu_count() or 1))
+    runtime.configure_cuda(deterministic=False)  # before any CUDA work
+    runtime.configure_threads(min(4, os.cpu_count() or 1))
     rows = []
-    engine.configure_precision(cuda, "fp32")
+    runtime.configure_precision(cuda, "fp32")
     difference = one_hot_conv_check(cuda)
     rows.append({"model": "char CNN conv layer", "check": "one-hot look-up = cuDNN conv (max rel diff)",
                  "value": difference, "passed": difference < 1e-5})
     for name in MODELS:
-        engine.configure_cuda(deterministic=False)
+        runtime.configure_cuda(deterministic=False)
         cpu_loss, cpu_gradients = loss_and_gradients(name, cpu)
         # cuDNN's autotuner (cudnn.benchmark) may pick FFT or Winograd convolutions, exact
         # only to ~2e-4 (measured on an H200); the deterministic kernels agree with the
         # CPU's to ~1e-6 for the CNNs and ~2e-5 through the 2-layer LSTM's 200 steps.
         for deterministic, tolerance in ((True, 1e-4), (False, 1e-3)):
-            engine.configure_cuda(deterministic)
+            runtime.configure_cuda(deterministic)
             gpu_loss, gpu_gradients = loss_and_gradients(name, cuda)
             gradient_difference = relative_difference(gpu_gradients, cpu_gradients)
             mode = "deterministic" if deterministic else "autotuned"
@@ -152,7 +152,7 @@ def main(argv=None) -> int:
                          "passed": gradient_difference < tolerance and abs(gpu_loss / cpu_loss - 1) < 1e-5})
         gpu_history, _ = train(name, cuda, args.batches)
 
-        engine.configure_cuda(deterministic=True)
+        runtime.configure_cuda(deterministic=True)
         try:
             first, second = train(name, cuda, args.batches, seed=1), train(name, cuda, args.batches, seed=1)
             equal = first[0].drop(columns="seconds").equals(second[0].drop(columns="seconds")) and all(
@@ -162,7 +162,7 @@ def main(argv=None) -> int:
         except RuntimeError as error:  # an op without a deterministic CUDA kernel
             rows.append({"model": name, "check": f"deterministic: {str(error).splitlines()[0][:120]}",
                          "value": float("nan"), "passed": False})
-        engine.configure_cuda(deterministic=False)
+        runtime.configure_cuda(deterministic=False)
 
         few, many = count_syncs(name, cuda, 2), count_syncs(name, cuda, 12)
         rows.append({"model": name, "check": f"host syncs per epoch, 2 vs 12 mini-batches: {few} vs {many}",
@@ -174,7 +174,7 @@ def main(argv=None) -> int:
             closeness = abs(loss / gpu_history["train_loss"].iloc[0] - 1)
             rows.append({"model": name, "check": f"{precision}: loss rel diff to fp32", "value": closeness,
                          "passed": bool(torch.isfinite(torch.tensor(loss))) and closeness < 0.05})
-        engine.configure_precision(cuda, "fp32")
+        runtime.configure_precision(cuda, "fp32")
         print(f"{name}: done", flush=True)
 
     table = pd.DataFrame(rows)

@@ -38,7 +38,7 @@ def worker(variant: str, epochs: int) -> None:
     from cz4042 import config as cfg
     from cz4042 import engine, models, tokenize
 
-    engine.configure_threads(1)
+    torch.set_num_threads(1)  # as the pipeline runs Part B jobs (both code versions)
     run = cfg.text_run(yaml.safe_load((ROOT / "config.yaml").read_text()), variant)
     kind = models.model_entry(run["model"]).input_kind
     data = ROOT / "resources" / "dbpedia"

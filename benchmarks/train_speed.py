@@ -27,7 +27,7 @@ from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from cz4042 import engine, models
+from cz4042 import engine, models, runtime
 from cz4042.atomic import write_csv, write_text
 
 BATCH = 128
@@ -81,7 +81,7 @@ def plain_optimizer(params, spec: dict) -> torch.optim.Optimizer:
 
 def reference_steps(model, x, y, optimizer, steps: int) -> float:
     """Seconds for `steps` mini-batches of the obvious loop."""
-    engine.configure_precision(x.device, "fp32")  # TF32 flags are process-wide; the engine may have set them
+    runtime.configure_precision(x.device, "fp32")  # TF32 flags are process-wide; the engine may have set them
     model.train()
     perm = torch.randperm(len(x), device=x.device)
     start = time.perf_counter()
@@ -97,7 +97,7 @@ def reference_steps(model, x, y, optimizer, steps: int) -> float:
 
 @torch.no_grad()
 def reference_eval(model, x, y) -> float:
-    engine.configure_precision(x.device, "fp32")
+    runtime.configure_precision(x.device, "fp32")
     model.eval()
     start = time.perf_counter()
     for i in range(0, len(x), 1000):
@@ -209,9 +209,9 @@ def measure(name, data, n_train, n_test, optimizer_spec, build_engine_model, bui
 
 
 JOB = """
-import sys, torch
-from cz4042 import engine, models
-engine.configure_threads({threads})
+import torch
+from cz4042 import engine, models, runtime
+runtime.configure_threads({threads})
 torch.manual_seed(0)
 x, y = torch.rand({n}, 3, 32, 32), torch.randint(0, 10, ({n},))
 spec = engine.TrainSpec(epochs=1, batch_size=128, optimizer={{"name": "sgd", "lr": 0.001}}, seed=0)
@@ -258,7 +258,7 @@ def main(argv=None) -> pd.DataFrame:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", nargs="*", help="model names (substring match)")
     parser.add_argument("--vocab", type=int, default=38_658, help="word vocabulary (the course files give 38,657 + pad)")
-    parser.add_argument("--precision", default="fp32", choices=engine.PRECISIONS,
+    parser.add_argument("--precision", default="fp32", choices=runtime.PRECISIONS,
                         help="the engine's arithmetic (the reference always runs plain fp32)")
     parser.add_argument("--grid-cells", nargs="*", default=["256x512"],
                         help="CIFAR grid cells C1xC2 measured besides the baseline")
@@ -275,10 +275,10 @@ def main(argv=None) -> pd.DataFrame:
         print(table.to_markdown(index=False, floatfmt=".3g"))
         return table
 
-    engine.configure_threads(args.threads)
-    device = engine.resolve_device(args.device)
+    runtime.configure_threads(args.threads)
+    device = runtime.resolve_device(args.device)
     if device.type == "cuda":
-        engine.configure_cuda(deterministic=False)
+        runtime.configure_cuda(deterministic=False)
     torch.manual_seed(0)
     peak = matmul_gflops(device, args.matmul_size)
     rows = []

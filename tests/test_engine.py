@@ -4,7 +4,7 @@ import signal
 import pytest
 import torch
 
-from cz4042 import engine, models
+from cz4042 import engine, models, resume, runtime
 
 DEVICE = torch.device("cpu")
 
@@ -88,9 +88,9 @@ def sigterm_at_call(model, at_call):
 def test_sigterm_then_resume_is_bitwise_identical(tmp_path, at_call):
     reference_model = fresh_model()
     reference = run(reference_model, spec(epochs=3))
-    policy = engine.ResumePolicy(tmp_path / "state.pt", every_epochs=100, fingerprint="run-a")
+    policy = resume.ResumePolicy(tmp_path / "state.pt", every_epochs=100, fingerprint="run-a")
 
-    with pytest.raises(engine.Interrupted):
+    with pytest.raises(resume.Interrupted):
         run(sigterm_at_call(fresh_model(), at_call), spec(epochs=3), resume=policy)
     assert policy.path.exists()
     resumed_model = fresh_model(seed=99)  # whatever its init: the state replaces it
@@ -102,11 +102,11 @@ def test_sigterm_then_resume_is_bitwise_identical(tmp_path, at_call):
 
 
 def test_state_of_other_hyperparameters_is_set_aside_not_resumed(tmp_path):
-    policy = engine.ResumePolicy(tmp_path / "state.pt", every_epochs=1, fingerprint="run-a")
-    with pytest.raises(engine.Interrupted):
+    policy = resume.ResumePolicy(tmp_path / "state.pt", every_epochs=1, fingerprint="run-a")
+    with pytest.raises(resume.Interrupted):
         run(sigterm_at_call(fresh_model(), 12), spec(epochs=3), resume=policy)
     messages = []
-    other = engine.ResumePolicy(tmp_path / "state.pt", every_epochs=1, fingerprint="run-b")
+    other = resume.ResumePolicy(tmp_path / "state.pt", every_epochs=1, fingerprint="run-b")
     result = run(fresh_model(), spec(epochs=2), resume=other, log=messages.append)
     assert result.resumed_from_epoch is None
     assert any("other hyperparameters" in m for m in messages)
@@ -117,7 +117,7 @@ def test_corrupt_state_restarts_from_scratch(tmp_path):
     state = tmp_path / "state.pt"
     state.write_bytes(b"PK\x03\x04 truncated")
     messages = []
-    policy = engine.ResumePolicy(state, every_epochs=1, fingerprint="run-a")
+    policy = resume.ResumePolicy(state, every_epochs=1, fingerprint="run-a")
     result = run(fresh_model(), spec(epochs=2), resume=policy, log=messages.append)
     assert len(result.history) == 2 and result.resumed_from_epoch is None
     assert any("unreadable" in m for m in messages)
@@ -143,11 +143,11 @@ def test_precision_is_opt_in_and_fp32_is_the_default():
 def test_deterministic_switch_turns_on_deterministic_algorithms(monkeypatch):
     monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
     try:
-        engine.configure_cuda(deterministic=True)
+        runtime.configure_cuda(deterministic=True)
         assert torch.are_deterministic_algorithms_enabled()
         assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"  # cuBLAS's deterministic workspace
         assert not torch.backends.cudnn.benchmark
-        engine.configure_cuda(deterministic=False)
+        runtime.configure_cuda(deterministic=False)
         assert torch.backends.cudnn.benchmark
     finally:
         torch.use_deterministic_algorithms(False)

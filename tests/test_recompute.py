@@ -11,8 +11,8 @@ from conftest import run_snakemake
 
 pytestmark = pytest.mark.slow  # end-to-end Snakemake runs
 
-FIGURE_RULES = {"partA_baseline_curves", "partA_feature_maps", "partA_grid_heatmap", "partA_optimizers",
-                "partA_comparison_figure", "partB_curves", "partB_rnn_variants", "partB_comparison",
+FIGURE_RULES = {"partA_baseline_curves_figure", "partA_feature_maps_figure", "partA_grid_heatmap_figure", "partA_optimizers_figure",
+                "partA_comparison_figure", "partB_curves_figure", "partB_rnn_variants_figure", "partB_comparison_figure",
                 "reproduction_figure"}
 VERDICT_RULES = {("reproduction_table", ""), ("reproduction_figure", "")}
 
@@ -64,7 +64,7 @@ def test_one_variant_change_reruns_that_variant_and_its_downstream_only(tiny):
     assert jobs == {
         ("train_partB", "variant=word_lstm_2layer_clipped, seed=1"),
         ("partB_rnn_variants_table", ""), ("partB_all_table", ""),
-        ("partB_rnn_variants", ""), ("partB_comparison", ""), ("all", ""),
+        ("partB_rnn_variants_figure", ""), ("partB_comparison_figure", ""), ("all", ""),
     } | VERDICT_RULES
 
 
@@ -74,7 +74,7 @@ def test_one_part_A_variant_change_leaves_part_B_alone(tiny):
     jobs = planned_jobs(workdir, config)
     assert jobs == {
         ("train_partA_best", "variant=adam, seed=1"), ("partA_comparison_table", ""),
-        ("partA_comparison_figure", ""), ("partA_optimizers", ""), ("all", ""),
+        ("partA_comparison_figure", ""), ("partA_optimizers_figure", ""), ("all", ""),
     } | VERDICT_RULES
     assert planned_jobs(workdir, config, "partB") == set()
 
@@ -114,7 +114,7 @@ def test_editing_aggregation_code_reruns_tables_and_figures_but_no_training(tiny
     with edited(workdir / "workflow/scripts/cz4042/aggregate.py", "\n# a comment\n"):
         jobs = rules_of(planned_jobs(workdir, config))
     assert not {r for r in jobs if r.startswith("train_") or r == "partA_best_cell"}
-    assert {"partA_grid_table", "partB_dropout_table", "partA_grid_heatmap"} <= jobs
+    assert {"partA_grid_table", "partB_dropout_table", "partA_grid_heatmap_figure"} <= jobs
 
 
 def test_editing_training_code_reruns_training(tiny):
@@ -145,7 +145,7 @@ def test_deleting_one_figure_rebuilds_only_that_figure(tiny):
     figure = workdir / "results/figures/partA_grid_heatmap.png"
     before = figure.read_bytes()
     figure.unlink()
-    assert planned_jobs(workdir, config) == {("partA_grid_heatmap", ""), ("all", "")}
+    assert planned_jobs(workdir, config) == {("partA_grid_heatmap_figure", ""), ("all", "")}
     result = run_snakemake(workdir, "--cores", "1", "results/figures/partA_grid_heatmap.png", config=config)
     assert figure.read_bytes()[:8] == before[:8]
     assert planned_jobs(workdir, config) == set()

@@ -97,7 +97,8 @@ def test_a_named_figure_rule_rebuilds_just_that_figure(tiny_run):
     workdir, config = tiny_run
     figure = workdir / "results/figures/partB_comparison.png"
     before = figure.stat().st_mtime_ns
-    result = run_snakemake(workdir, "partB_comparison", "--cores", "1", "--forcerun", "partB_comparison", config=config)
+    result = run_snakemake(workdir, "partB_comparison_figure", "--cores", "1", "--forcerun", "partB_comparison_figure",
+                           config=config)
     text = result.stdout + result.stderr
     assert "1 of 1 steps (100%) done" in text
     assert figure.stat().st_mtime_ns > before

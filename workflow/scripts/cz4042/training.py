@@ -3,29 +3,51 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import os
-import platform
-import subprocess
-from importlib import metadata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import pandas as pd
 import torch
 
 from . import cifar, tokenize
 from .atomic import save_torch, write_json, write_parquet
 from .download import file_digest
-from .engine import ResumePolicy, TrainSpec, configure_cuda, configure_threads, resolve_device, train
+from .engine import TrainResult, TrainSpec, train
 from .models import build_model, count_parameters, model_entry
+from .provenance import environment, fingerprint
 from .records import read_best_cell
+from .resume import ResumePolicy
+from .runtime import set_up
 
 
-def fingerprint(obj) -> str:
-    """A stable hash of a JSON-able description of a run."""
-    return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything one training run is given: what to train (model, its arguments, the
+    protocol, the seed), its files, and how to run it. A rule's params and files map
+    onto it one to one."""
+    name: str
+    model: str
+    model_args: dict
+    protocol: dict  # epochs, batch_size, drop_last, optimizer, grad_clip, train_subset, eval_batch_size, ...
+    seed: int
+    train_path: str
+    test_path: str
+    history_path: str
+    metrics_path: str
+    weights_path: str
+    resume_path: str
+    checkpoint_every: int
+    device: str
+    deterministic: bool
+    precision: str
+    threads: int
+    configured_threads: int | None = None
+    vocab_path: str | None = None
+    best_cell_path: str | None = None  # Part A's on-best variants: the chosen cell's maps and overrides
+    protocol_overrides: dict | None = None  # applied after the best cell's
 
 
 def load_inputs(input_kind: str, train_path: str, test_path: str, protocol: dict):
@@ -56,110 +78,70 @@ def vocabulary_size(vocab_path: str) -> int:
     return pq.read_metadata(vocab_path).num_rows + 1  # + the padding/unknown id 0
 
 
-def environment(device: torch.device, threads: int) -> dict:
-    def version(package: str) -> str | None:
-        try:
-            return metadata.version(package)
-        except metadata.PackageNotFoundError:
-            return None
-
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                                timeout=5, check=True).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        commit = None
-    return {
-        "device": device.type,
-        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine(),
-        "threads": threads,
-        "torch": torch.__version__,
-        "cuda": torch.version.cuda,
-        "python": platform.python_version(),
-        "snakemake": version("snakemake"),
-        "git_commit": commit,
-        # Set by a cluster scheduler: which job ran this, and which GPUs it was given.
-        "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
-        "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
-    }
-
-
-def run(
-    *,
-    name: str,
-    model: str,
-    model_args: dict,
-    protocol: dict,
-    seed: int,
-    train_path: str,
-    test_path: str,
-    history_path: str,
-    metrics_path: str,
-    weights_path: str,
-    resume_path: str,
-    checkpoint_every: int,
-    device: str = "auto",
-    deterministic: bool = False,
-    precision: str = "fp32",
-    threads: int = 1,
-    configured_threads: int | None = None,
-    vocab_path: str | None = None,
-    best_cell_path: str | None = None,
-    protocol_overrides: dict | None = None,
-    log: Callable[[str], None] = print,
-) -> dict:
-    """Train `model` under `protocol` and write history, metrics and final weights.
-
-    protocol keys: epochs, batch_size, drop_last, optimizer, grad_clip (or None),
-    train_subset (or None), eval_batch_size. With `best_cell_path` (Part A's on-best
-    variants) the cell's maps and protocol overrides apply, then `protocol_overrides`.
-    """
-    started = dt.datetime.now(dt.timezone.utc)
-    if configured_threads is not None and threads < configured_threads:
-        # Snakemake lowers a job's threads to --cores; numbers depend on the thread count.
-        log(f"warning: running with {threads} threads, {configured_threads} configured (snakemake --cores "
-            f"{threads}?): float sums differ, so this run's numbers differ from a {configured_threads}-thread run's")
-    configure_threads(threads)
-    target = resolve_device(device)
-    if target.type == "cuda":
-        configure_cuda(deterministic)
-    args, protocol = dict(model_args), dict(protocol)
-    if best_cell_path is not None:
-        cell = read_best_cell(best_cell_path)
+def resolved(spec: RunSpec) -> tuple[dict, dict]:
+    """(model arguments, protocol) with the best cell's maps and overrides, the
+    variant's own overrides, and the vocabulary size applied."""
+    args, protocol = dict(spec.model_args), dict(spec.protocol)
+    if spec.best_cell_path is not None:
+        cell = read_best_cell(spec.best_cell_path)
         args.update(c1=cell["c1"], c2=cell["c2"])
         protocol.update(cell["protocol_overrides"])
-    protocol.update(protocol_overrides or {})
-    if vocab_path is not None:
-        args["vocab_size"] = vocabulary_size(vocab_path)
-    entry = model_entry(model)
-    inputs = {"train": file_digest(train_path, "sha256"), "test": file_digest(test_path, "sha256")}
-    run_id = fingerprint({"model": model, "model_args": args, "protocol": protocol, "seed": seed, "inputs": inputs,
-                          "precision": precision})
+    protocol.update(spec.protocol_overrides or {})
+    if spec.vocab_path is not None:
+        args["vocab_size"] = vocabulary_size(spec.vocab_path)
+    return args, protocol
 
-    train_x, train_y, test_x, test_y = load_inputs(entry.input_kind, train_path, test_path, protocol)
-    torch.manual_seed(seed)
-    network = build_model(model, **args)
-    spec = TrainSpec(
-        epochs=protocol["epochs"], batch_size=protocol["batch_size"], optimizer=protocol["optimizer"], seed=seed,
-        drop_last=protocol.get("drop_last", True), grad_clip=protocol.get("grad_clip"),
-        eval_batch_size=protocol.get("eval_batch_size", 1000), precision=precision,
+
+def run(spec: RunSpec, log: Callable[[str], None] = print) -> dict:
+    """Train `spec.model` under its protocol and write history, metrics and weights."""
+    started = dt.datetime.now(dt.timezone.utc)
+    if spec.configured_threads is not None and spec.threads < spec.configured_threads:
+        # Snakemake lowers a job's threads to --cores; numbers depend on the thread count.
+        log(f"warning: running with {spec.threads} threads, {spec.configured_threads} configured (snakemake --cores "
+            f"{spec.threads}?): float sums differ, so this run's numbers differ from a "
+            f"{spec.configured_threads}-thread run's")
+    target = set_up(spec.device, spec.threads, spec.deterministic)
+    args, protocol = resolved(spec)
+    inputs = {"train": file_digest(spec.train_path, "sha256"), "test": file_digest(spec.test_path, "sha256")}
+    run_id = fingerprint({"model": spec.model, "model_args": args, "protocol": protocol, "seed": spec.seed,
+                          "inputs": inputs, "precision": spec.precision})
+    train_x, train_y, test_x, test_y = load_inputs(model_entry(spec.model).input_kind, spec.train_path,
+                                                   spec.test_path, protocol)
+    torch.manual_seed(spec.seed)
+    network = build_model(spec.model, **args)
+    train_spec = TrainSpec(
+        epochs=protocol["epochs"], batch_size=protocol["batch_size"], optimizer=protocol["optimizer"],
+        seed=spec.seed, drop_last=protocol["drop_last"], grad_clip=protocol["grad_clip"],
+        eval_batch_size=protocol["eval_batch_size"], precision=spec.precision,
     )
-    log(f"{model} {json.dumps(args, sort_keys=True)} seed {seed}: {count_parameters(network)} parameters, "
+    log(f"{spec.model} {json.dumps(args, sort_keys=True)} seed {spec.seed}: {count_parameters(network)} parameters, "
         f"{len(train_x)} training / {len(test_x)} test examples on {target}")
-    result = train(network, train_x, train_y, test_x, test_y, spec, target,
-                   ResumePolicy(Path(resume_path), checkpoint_every, run_id), log)
+    result = train(network, train_x, train_y, test_x, test_y, train_spec, target,
+                   ResumePolicy(Path(spec.resume_path), spec.checkpoint_every, run_id), log)
+    metrics = {
+        "variant": spec.name, "model": spec.model, "model_args": args, "protocol": protocol, "seed": spec.seed,
+        "precision": spec.precision, "parameters": count_parameters(network), "train_examples": len(train_x),
+        **outcome(result), "hparams_hash": run_id, "inputs_sha256": inputs,
+        "environment": environment(target, spec.threads, spec.configured_threads),
+        "started": started.isoformat(timespec="seconds"),
+        "ended": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    save_torch(spec.weights_path, {
+        "model": spec.model, "model_args": args, "state_dict": network.state_dict(),
+        "optimizer": result.optimizer_state, "rng": torch.get_rng_state(), "epoch": len(result.history),
+    })
+    write_parquet(spec.history_path, result.history)
+    write_json(spec.metrics_path, metrics)
+    Path(spec.resume_path).unlink(missing_ok=True)
+    return metrics
 
-    history = result.history
+
+def outcome(result: TrainResult) -> dict:
+    """The metrics a run's history gives: accuracies, losses, time, divergence."""
+    history: pd.DataFrame = result.history
     accuracy = history["test_accuracy"].to_numpy()
     finite = np.isfinite(history["train_loss"].to_numpy())
-    metrics = {
-        "variant": name,
-        "model": model,
-        "model_args": args,
-        "protocol": protocol,
-        "seed": seed,
-        "precision": precision,
-        "parameters": count_parameters(network),
-        "train_examples": len(train_x),
+    return {
         "epochs_run": len(history),
         "diverged": result.diverged_epoch is not None,
         "diverged_epoch": result.diverged_epoch,
@@ -170,17 +152,4 @@ def run(
         "last_finite_train_loss": float(history["train_loss"][finite].iloc[-1]) if finite.any() else None,
         "total_seconds": float(history["seconds"].sum()),
         "resumed_from_epoch": result.resumed_from_epoch,
-        "hparams_hash": run_id,
-        "inputs_sha256": inputs,
-        "environment": {**environment(target, threads), "threads_configured": configured_threads},
-        "started": started.isoformat(timespec="seconds"),
-        "ended": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
-    save_torch(weights_path, {
-        "model": model, "model_args": args, "state_dict": network.state_dict(),
-        "optimizer": result.optimizer_state, "rng": torch.get_rng_state(), "epoch": len(history),
-    })
-    write_parquet(history_path, history)
-    write_json(metrics_path, metrics)
-    Path(resume_path).unlink(missing_ok=True)
-    return metrics

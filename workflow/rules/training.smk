@@ -1,5 +1,7 @@
-# Stage 2a: Part A training (CIFAR-10): baseline and grid cells, then the optimizer and
-# dropout variants on the best grid cell. One script and one engine for all of them.
+# Stage 2: training. One rule definition for every run: Part A's baseline and grid
+# cells (train_partA), the optimizer and dropout variants on the best grid cell
+# (train_partA_best) and every Part B text variant (train_partB) differ only in their
+# inputs, outputs, resources and the per-variant view of the config.
 
 
 rule train_partA:
@@ -41,29 +43,7 @@ rule train_partA:
         "../scripts/train.py"
 
 
-rule partA_best_cell:
-    input:
-        metrics=expand(
-            "results/runs/partA/{variant}/seed{seed}/metrics.json",
-            variant=partA_names()["grid"],
-            seed=config["seeds"],
-        ),
-        code=code_of("best_cell.py"),
-    output:
-        "results/partA/best_cell.json",
-    log:
-        "logs/partA/best_cell.log",
-    localrule: True
-    conda:
-        "../envs/aggregate.yaml"
-    params:
-        cells=cfg.grid_cells(config),
-        select_by=config["partA"]["grid"]["select_by"],
-    script:
-        "../scripts/best_cell.py"
-
-
-rule train_partA_best:
+use rule train_partA as train_partA_best with:
     input:
         train="resources/cifar10/train.parquet",
         test="resources/cifar10/test.parquet",
@@ -80,22 +60,32 @@ rule train_partA_best:
     wildcard_constraints:
         variant=variant_pattern(partA_names()["on_best"]),
         seed=r"\d+",
-    conda:
-        "../envs/train.yaml"
-    threads: config["partA"]["resources"]["threads"]
+    params:
+        run=partA_best_run,
+        resume=resume_state("partA_best"),
+
+
+use rule train_partA as train_partB with:
+    input:
+        unpack(partB_inputs),
+        code=code_of("train.py"),
+    output:
+        history="results/runs/partB/{variant}/seed{seed}/history.parquet",
+        metrics="results/runs/partB/{variant}/seed{seed}/metrics.json",
+        weights="results/runs/partB/{variant}/seed{seed}/model.pt",
+    log:
+        "logs/partB/{variant}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/jobs/partB/{variant}/seed{seed}.tsv"
+    wildcard_constraints:
+        variant=variant_pattern(list(config["partB"]["variants"])),
+        seed=r"\d+",
+    threads: config["partB"]["resources"]["threads"]
     resources:
         gpu=1,
-        mem_mb=config["partA"]["resources"]["mem_mb"],
-        runtime=config["partA"]["resources"]["runtime"],
+        mem_mb=config["partB"]["resources"]["mem_mb"],
+        runtime=config["partB"]["resources"]["runtime"],
     params:
-        name="{variant}",
-        run=partA_best_run,
-        seed=seed_of,
-        resume=resume_state("partA_best"),
-        checkpoint_every=config["checkpoint_every"],
-        device=config["device"],
-        deterministic=config["deterministic"],
-        precision=config["precision"],
-        configured_threads=config["partA"]["resources"]["threads"],
-    script:
-        "../scripts/train.py"
+        run=partB_run,
+        resume=resume_state("partB"),
+        configured_threads=config["partB"]["resources"]["threads"],

@@ -1,0 +1,169 @@
+# Stage 4b: figures.
+
+
+rule partA_grid_heatmap_figure:
+    input:
+        table="results/tables/partA_grid.csv",
+        code=code_of("heatmap.py"),
+    output:
+        in_report("results/figures/partA_grid_heatmap.png", "partA_grid_heatmap"),
+    log:
+        "logs/aggregate/partA_grid_heatmap_figure.log",
+    localrule: True
+    conda:
+        "../envs/aggregate.yaml"
+    params:
+        caption=protocol_caption("partA"),
+    script:
+        "../scripts/heatmap.py"
+
+
+rule partA_comparison_figure:
+    input:
+        table="results/tables/partA_comparison.csv",
+        code=code_of("comparison_figure.py"),
+    output:
+        in_report("results/figures/partA_comparison.png", "partA_comparison"),
+    log:
+        "logs/aggregate/partA_comparison_figure.log",
+    localrule: True
+    conda:
+        "../envs/aggregate.yaml"
+    params:
+        title="Part A: test accuracy of the six models",
+        caption=protocol_caption("partA"),
+    script:
+        "../scripts/comparison_figure.py"
+
+
+rule partA_baseline_curves_figure:
+    input:
+        histories=all_runs("partA", ["baseline"], "history.parquet"),
+        code=code_of("curves.py"),
+    output:
+        in_report("results/figures/partA_baseline_curves.png", "partA_baseline_curves"),
+    log:
+        "logs/aggregate/partA_baseline_curves_figure.log",
+    localrule: True
+    conda:
+        "../envs/aggregate.yaml"
+    params:
+        figures=[("Part A: baseline CNN (C1 50, C2 60)", ["baseline"])],
+        caption=protocol_caption("partA"),
+    script:
+        "../scripts/curves.py"
+
+
+rule partA_optimizers_figure:
+    input:
+        histories=all_runs("partA", partA_names()["grid"], "history.parquet")
+        + all_runs("partA_best", partA_names()["on_best"], "history.parquet"),
+        best_cell=best_cell_record(),
+        code=code_of("curves.py"),
+    output:
+        in_report("results/figures/partA_optimizers.png", "partA_optimizers"),
+    log:
+        "logs/aggregate/partA_optimizers_figure.log",
+    localrule: True
+    conda:
+        "../envs/aggregate.yaml"
+    params:
+        figures=[
+            (
+                "Part A: optimizers and dropout on the best grid cell",
+                ["grid_best"] + partA_names()["on_best"],
+            )
+        ],
+        caption=protocol_caption("partA"),
+    script:
+        "../scripts/curves.py"
+
+
+rule partA_feature_maps_figure:
+    input:
+        weights=run_outputs("partA", "baseline", config["seeds"][0], "model.pt"),
+        test="resources/cifar10/test.parquet",
+        code=code_of("feature_maps.py"),
+    output:
+        [
+            in_report(
+                f"results/figures/partA_feature_maps_{image}.png", "partA_feature_maps"
+            )
+            for image in config["partA"]["feature_map_images"]
+        ],
+    log:
+        "logs/aggregate/partA_feature_maps_figure.log",
+    localrule: True
+    conda:
+        "../envs/train.yaml"
+    params:
+        images=config["partA"]["feature_map_images"],
+    script:
+        "../scripts/feature_maps.py"
+
+
+rule partB_comparison_figure:
+    input:
+        table="results/tables/partB_all.csv",
+        code=code_of("comparison_figure.py"),
+    output:
+        in_report("results/figures/partB_comparison.png", "partB_comparison"),
+    log:
+        "logs/aggregate/partB_comparison_figure.log",
+    localrule: True
+    conda:
+        "../envs/aggregate.yaml"
+    params:
+        title="Part B: test accuracy of every text model",
+        caption=protocol_caption("partB"),
+    script:
+        "../scripts/comparison_figure.py"
+
+
+rule partB_curves_figure:
+    input:
+        histories=all_runs("partB", partB_dropout_variants(), "history.parquet"),
+        code=code_of("curves.py"),
+    output:
+        [
+            in_report(f"results/figures/partB_{model}_curves.png", "partB_curves")
+            for model in config["partB"]["dropout_table"]
+        ],
+    log:
+        "logs/aggregate/partB_curves_figure.log",
+    localrule: True
+    conda:
+        "../envs/aggregate.yaml"
+    params:
+        figures=partB_curve_figures(),
+        caption=protocol_caption("partB"),
+    script:
+        "../scripts/curves.py"
+
+
+rule partB_rnn_variants_figure:
+    input:
+        histories=all_runs("partB", config["partB"]["rnn_table"], "history.parquet"),
+        code=code_of("curves.py"),
+    output:
+        in_report("results/figures/partB_rnn_variants.png", "partB_rnn_variants"),
+    log:
+        "logs/aggregate/partB_rnn_variants_figure.log",
+    localrule: True
+    conda:
+        "../envs/aggregate.yaml"
+    params:
+        figures=[("Part B: recurrent variants", config["partB"]["rnn_table"])],
+        caption=protocol_caption("partB"),
+    script:
+        "../scripts/curves.py"
+
+
+rule partA:
+    input:
+        partA_tables() + partA_figures(),
+
+
+rule partB:
+    input:
+        partB_tables() + partB_figures(),

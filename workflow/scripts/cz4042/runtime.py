@@ -1,0 +1,56 @@
+"""Where and how a run computes: device, threads, CUDA algorithms, precision."""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+PRECISIONS = ("fp32", "bf16", "tf32")
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def configure_threads(threads: int) -> None:
+    """Use exactly the rule's `threads` for intra- and inter-op work, so parallel jobs
+    do not oversubscribe the cores."""
+    torch.set_num_threads(threads)
+    try:
+        torch.set_num_interop_threads(threads)
+    except RuntimeError:  # already set once in this process (tests)
+        pass
+
+
+def configure_cuda(deterministic: bool) -> None:
+    """Deterministic kernels (slower, bitwise repeatable) or cuDNN's autotuned ones.
+    Call it before the first CUDA work: cuBLAS reads its workspace setting, which
+    deterministic matmuls need fixed, when it starts."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(deterministic)
+    torch.backends.cudnn.benchmark = not deterministic
+
+
+def configure_precision(device: torch.device, precision: str) -> None:
+    """Check `precision` and switch on TF32 for it; bf16 is autocast per forward pass."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; valid: {', '.join(PRECISIONS)}")
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
+        torch.backends.cudnn.allow_tf32 = precision == "tf32"
+
+
+def autocast(device: torch.device, precision: str):
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
+def set_up(device: str, threads: int, deterministic: bool) -> torch.device:
+    """Threads, then the device, then (on CUDA) its algorithms: the order CUDA needs."""
+    configure_threads(threads)
+    target = resolve_device(device)
+    if target.type == "cuda":
+        configure_cuda(deterministic)
+    return target
