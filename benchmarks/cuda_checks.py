@@ -24,7 +24,6 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import NamedTuple
 
 import pandas as pd
 import torch
@@ -32,49 +31,22 @@ import torch.nn.functional as F
 
 ROOT = Path(__file__).resolve().parents[1]
 
+from cases import BATCH, check_cases
 from cz4042 import engine, models, runtime
 from cz4042.atomic import write_text
 
-BATCH = 128
-VOCAB = 38_658
-SGD, RMSPROP, ADAM = {"name": "sgd", "lr": 0.001}, {"name": "rmsprop", "lr": 0.001}, {"name": "adam", "lr": 0.01}
-
-
-class Case(NamedTuple):
-    model: str
-    args: dict
-    input_kind: str
-    optimizer: dict
-    grad_clip: dict | None = None
-
-
-MODELS = {
-    "cifar baseline (50,60)": Case("cifar_cnn", {"c1": 50, "c2": 60}, "image", SGD),
-    "cifar rmsprop (32,64)": Case("cifar_cnn", {"c1": 32, "c2": 64}, "image", RMSPROP),
-    "char CNN": Case("char_cnn", {}, "char", ADAM),
-    "word CNN": Case("word_cnn", {"vocab_size": VOCAB}, "word", ADAM),
-    "char GRU": Case("char_rnn", {}, "char", ADAM),
-    "word GRU clipped": Case("word_rnn", {"vocab_size": VOCAB}, "word", ADAM, {"mode": "value", "threshold": 2}),
-    "word LSTM 2-layer": Case("word_rnn", {"vocab_size": VOCAB, "cell": "lstm", "layers": 2}, "word", ADAM),
-}
-
-
-def data(kind: str, n: int, generator: torch.Generator):
-    labels = torch.randint(0, 10 if kind == "image" else 15, (n,), generator=generator)
-    if kind == "image":
-        return torch.rand(n, 3, 32, 32, generator=generator), labels
-    return torch.randint(0, 256 if kind == "char" else VOCAB, (n, 100), generator=generator), labels
+MODELS = check_cases()
 
 
 def train(name: str, device: torch.device, batches: int, precision: str = "fp32", seed: int = 0):
     case = MODELS[name]
     generator = torch.Generator().manual_seed(seed)
-    x, y = data(case.input_kind, batches * BATCH, generator)
-    tx, ty = data(case.input_kind, 256, generator)
+    x, y = case.data(batches * BATCH, generator)
+    tx, ty = case.data(256, generator)
     torch.manual_seed(seed)
-    model = models.build_model(case.model, **case.args)
-    spec = engine.TrainSpec(epochs=1, batch_size=BATCH, optimizer=case.optimizer, seed=seed,
-                            grad_clip=case.grad_clip, precision=precision)
+    model = case.build()
+    spec = engine.TrainSpec(epochs=1, batch_size=BATCH, optimizer=case.protocol["optimizer"], seed=seed,
+                            grad_clip=case.protocol["grad_clip"], precision=precision)
     result = engine.train(model, x, y, tx, ty, spec, device, log=lambda message: None)
     return result.history, {k: v.detach().cpu() for k, v in model.state_dict().items()}
 
@@ -85,9 +57,9 @@ def relative_difference(a: dict, b: dict) -> float:
 
 def loss_and_gradients(name: str, device: torch.device) -> tuple[float, dict]:
     case = MODELS[name]
-    x, y = data(case.input_kind, BATCH, torch.Generator().manual_seed(0))
+    x, y = case.data(BATCH, torch.Generator().manual_seed(0))
     torch.manual_seed(0)
-    model = models.build_model(case.model, **case.args).to(device)
+    model = case.build().to(device)
     loss = F.cross_entropy(model(x.to(device)), y.to(device))
     loss.backward()
     return loss.item(), {k: p.grad.cpu() for k, p in model.named_parameters()}

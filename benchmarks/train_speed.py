@@ -27,10 +27,9 @@ from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from cz4042 import engine, models, runtime
+from cases import BATCH, Case, speed_cases
+from cz4042 import engine, runtime
 from cz4042.atomic import write_csv, write_text
-
-BATCH = 128
 
 
 # ----------------------------------------------------------------------------- reference
@@ -70,6 +69,17 @@ class ReferenceRNN(nn.Module):
         x = F.one_hot(ids, 256).float() if self.kind == "char" else self.embed(ids)
         out, _ = self.rnn(x)
         return self.dense(out[:, -1])
+
+
+def reference_for(case: Case) -> nn.Module:
+    """The obvious PyTorch network computing the same function as the case's model."""
+    family = case.model.split("_", 1)[-1]
+    if case.model == "cifar_cnn":
+        return reference_cifar(case.args["c1"], case.args["c2"])
+    vocab = case.args.get("vocab_size", 256)
+    if family == "cnn":
+        return ReferenceTextCNN(case.input_kind, vocab)
+    return ReferenceRNN(case.input_kind, vocab, case.args.get("cell", "gru"))
 
 
 def plain_optimizer(params, spec: dict) -> torch.optim.Optimizer:
@@ -121,43 +131,6 @@ def engine_eval(model, x, y, precision: str = "fp32") -> float:
     return time.perf_counter() - start
 
 
-# ----------------------------------------------------------------------------- cases
-def cifar_flops(c1: int, c2: int) -> float:
-    """Forward + backward FLOPs per training image: forward 2*MACs; backward 2*MACs for
-    the weight gradients plus 2*MACs for the input gradients of every layer but C1
-    (the image needs none)."""
-    conv1 = 24 * 24 * c1 * 3 * 81
-    rest = 8 * 8 * c2 * c1 * 25 + 16 * c2 * 300 + 300 * 10
-    return 2 * (2 * conv1 + 3 * rest)
-
-
-def cifar_case(name: str, c1: int, c2: int):
-    sgd = {"name": "sgd", "lr": 0.001}
-    image = lambda n: (torch.rand(n, 3, 32, 32), torch.randint(0, 10, (n,)))  # noqa: E731
-    return (name, image, 10_000, 2_000, sgd, lambda: models.build_model("cifar_cnn", c1=c1, c2=c2),
-            lambda: reference_cifar(c1, c2), cifar_flops(c1, c2))
-
-
-def cases(vocab: int, grid_cells: list[tuple[int, int]] = ((256, 512),)):
-    adam = {"name": "adam", "lr": 0.01}
-    chars = lambda n: (torch.randint(0, 256, (n, 100)), torch.randint(0, 15, (n,)))  # noqa: E731
-    words = lambda n: (torch.randint(0, vocab, (n, 100)), torch.randint(0, 15, (n,)))  # noqa: E731
-    return [
-        cifar_case("cifar baseline (50,60)", 50, 60),
-        *(cifar_case(f"cifar grid ({c1},{c2})", c1, c2) for c1, c2 in grid_cells),
-        ("char CNN", chars, 5_600, 700, adam, lambda: models.build_model("char_cnn"),
-         lambda: ReferenceTextCNN("char", 256), None),
-        ("word CNN", words, 5_600, 700, adam, lambda: models.build_model("word_cnn", vocab_size=vocab),
-         lambda: ReferenceTextCNN("word", vocab), None),
-        ("char GRU", chars, 5_600, 700, adam, lambda: models.build_model("char_rnn"),
-         lambda: ReferenceRNN("char", 256, "gru"), None),
-        ("word GRU", words, 5_600, 700, adam, lambda: models.build_model("word_rnn", vocab_size=vocab),
-         lambda: ReferenceRNN("word", vocab, "gru"), None),
-        ("word LSTM", words, 5_600, 700, adam, lambda: models.build_model("word_rnn", vocab_size=vocab, cell="lstm"),
-         lambda: ReferenceRNN("word", vocab, "lstm"), None),
-    ]
-
-
 def matmul_gflops(device, size: int = 4096, repeats: int = 5) -> float:
     a, b = torch.rand(size, size, device=device), torch.rand(size, size, device=device)
     best = float("inf")
@@ -168,15 +141,15 @@ def matmul_gflops(device, size: int = 4096, repeats: int = 5) -> float:
     return 2 * size ** 3 / best / 1e9
 
 
-def measure(name, data, n_train, n_test, optimizer_spec, build_engine_model, build_reference, flops, device,
-            steps: int, repeats: int, precision: str = "fp32") -> dict:
-    x, y = data(max(n_train, steps * BATCH))
-    tx, ty = data(n_test)
+def measure(case: Case, device, steps: int, repeats: int, precision: str = "fp32") -> dict:
+    x, y = case.data(max(case.n_train, steps * BATCH))
+    tx, ty = case.data(case.n_test)
     x, y, tx, ty = x.to(device), y.to(device), tx.to(device), ty.to(device)
-    batches = n_train // BATCH if "cifar" in name else -(-n_train // BATCH)
+    batches = case.batches
+    optimizer_spec = case.protocol["optimizer"]
 
-    engine_model = build_engine_model()
-    reference_model = build_reference().to(device)
+    engine_model = case.build()
+    reference_model = reference_for(case).to(device)
     reference_optimizer = plain_optimizer(reference_model.parameters(), optimizer_spec)
     engine_steps(engine_model, x, y, optimizer_spec, 1, device, precision)  # warm-ups
     reference_steps(reference_model, x, y, reference_optimizer, 1)
@@ -201,23 +174,21 @@ def measure(name, data, n_train, n_test, optimizer_spec, build_engine_model, bui
     engine_step_s = statistics.median(engine_times)
     engine_s = engine_step_s * batches + min(engine_evals)
     reference_s = statistics.median(reference_times) * batches + min(reference_evals)
-    row = {"model": name, "engine s/epoch": engine_s, "reference s/epoch": reference_s,
+    row = {"model": case.name, "engine s/epoch": engine_s, "reference s/epoch": reference_s,
            "speed-up": reference_s / engine_s, "achieved GFLOP/s": None, "peak GPU MiB": peak}
-    if flops:
-        row["achieved GFLOP/s"] = flops * BATCH / engine_step_s / 1e9
+    if case.flops_per_image():
+        row["achieved GFLOP/s"] = case.flops_per_image() * BATCH / engine_step_s / 1e9
     return row
 
 
-JOB = """
-import torch
-from cz4042 import engine, models, runtime
-runtime.configure_threads({threads})
-torch.manual_seed(0)
-x, y = torch.rand({n}, 3, 32, 32), torch.randint(0, 10, ({n},))
-spec = engine.TrainSpec(epochs=1, batch_size=128, optimizer={{"name": "sgd", "lr": 0.001}}, seed=0)
-engine.train(models.build_model("cifar_cnn", c1=50, c2=60), x, y, x[:1000], y[:1000], spec, torch.device("cpu"),
-             log=lambda m: None)
-"""
+def one_cifar_job(threads: int, images: int) -> None:
+    """One baseline training epoch on random images: what --parallel-jobs runs twice."""
+    runtime.configure_threads(threads)
+    torch.manual_seed(0)
+    case = speed_cases([])[0]
+    x, y = case.data(images)
+    spec = engine.TrainSpec(epochs=1, batch_size=BATCH, optimizer=case.protocol["optimizer"], seed=0)
+    engine.train(case.build(), x, y, x[:1000], y[:1000], spec, torch.device("cpu"), log=lambda m: None)
 
 
 def parallel_jobs(cores: int, images: int = 128 * 30) -> pd.DataFrame:
@@ -227,8 +198,7 @@ def parallel_jobs(cores: int, images: int = 128 * 30) -> pd.DataFrame:
     import subprocess
 
     def job(threads):
-        code = JOB.format(threads=threads, n=images)
-        return subprocess.Popen([sys.executable, "-c", code])
+        return subprocess.Popen([sys.executable, __file__, "--one-job", str(threads), str(images)])
 
     def wall(parallel: bool) -> float:
         start = time.perf_counter()
@@ -256,17 +226,19 @@ def main(argv=None) -> pd.DataFrame:
     parser.add_argument("--out", default=str(ROOT / "results" / "benchmarks"))
     parser.add_argument("--steps", type=int, default=8, help="timed mini-batches per repeat")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--only", nargs="*", help="model names (substring match)")
-    parser.add_argument("--vocab", type=int, default=38_658, help="word vocabulary (the course files give 38,657 + pad)")
+    parser.add_argument("--only", nargs="*", help="model names, as in the table")
     parser.add_argument("--precision", default="fp32", choices=runtime.PRECISIONS,
                         help="the engine's arithmetic (the reference always runs plain fp32)")
     parser.add_argument("--grid-cells", nargs="*", default=["256x512"],
                         help="CIFAR grid cells C1xC2 measured besides the baseline")
     parser.add_argument("--name", default="train_speed", help="file name of the table, without extension")
     parser.add_argument("--matmul-size", type=int, default=4096, help="side of the square matmul timed for the peak")
+    parser.add_argument("--one-job", nargs=2, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--parallel-jobs", action="store_true",
                         help="instead: two CIFAR training jobs side by side vs one after the other")
     args = parser.parse_args(argv)
+    if args.one_job:
+        return one_cifar_job(*args.one_job)
     out = Path(args.out)
     if args.parallel_jobs:
         table = parallel_jobs(args.threads)
@@ -282,12 +254,13 @@ def main(argv=None) -> pd.DataFrame:
     torch.manual_seed(0)
     peak = matmul_gflops(device, args.matmul_size)
     rows = []
-    grid_cells = [tuple(int(n) for n in cell.split("x")) for cell in args.grid_cells]
-    for case in cases(args.vocab, grid_cells):
-        if args.only and not any(o in case[0] for o in args.only):
+    for case in speed_cases(args.grid_cells):
+        if args.only and case.name not in args.only:
             continue
-        steps = 2 if "256,512" in case[0] and device.type == "cpu" else args.steps
-        row = measure(*case, device=device, steps=steps, repeats=args.repeats, precision=args.precision)
+        # a cell of a GFLOP per image or more takes seconds per step on a CPU: 2 steps
+        heavy = (case.flops_per_image() or 0) >= 1e9 and device.type == "cpu"
+        row = measure(case, device=device, steps=2 if heavy else args.steps, repeats=args.repeats,
+                      precision=args.precision)
         row.update({"device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
                     "threads": args.threads, "precision": args.precision, "matmul GFLOP/s": peak})
         if row["achieved GFLOP/s"]:

@@ -1,14 +1,8 @@
 """The speed benchmark runs and writes its table (what it measures is not asserted:
 timings belong in its output files, not in tests)."""
 
-import sys
-from pathlib import Path
-
 import pandas as pd
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-
-import train_speed  # noqa: E402
+import train_speed  # benchmarks/ is on pytest's pythonpath (pyproject.toml)
 
 
 def test_benchmark_writes_its_table(tmp_path):

@@ -29,7 +29,10 @@ def test_shipped_config_and_quick_profile_are_valid():
     merged = copy.deepcopy(CONFIG)
     update_config(merged, quick)  # how Snakemake overlays --configfile
     cfg.validate(merged, SCHEMA)
-    assert merged["partA"]["protocol"]["epochs"] == 8 and merged["partA"]["protocol"]["batch_size"] == 128
+    # the overlay replaces the keys it names and keeps the rest of each mapping
+    assert merged["partA"]["protocol"]["epochs"] == quick["partA"]["protocol"]["epochs"] != CONFIG["partA"]["protocol"]["epochs"]
+    assert merged["partA"]["protocol"]["batch_size"] == CONFIG["partA"]["protocol"]["batch_size"]
+    assert merged["partA"]["on_best"]["adam"] == CONFIG["partA"]["on_best"]["adam"]
 
 
 @pytest.mark.parametrize("path, value, message", [

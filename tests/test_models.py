@@ -207,3 +207,70 @@ def test_rnn_input_dropout_drops_about_p_of_the_inputs(input_kind):
     assert 0.45 < dropped < 0.55
     model.eval()
     assert torch.equal(model(ids), plain(ids))
+
+
+def test_word_cnn_forward_equals_direct_computation():
+    torch.manual_seed(1)
+    model = models.build_model("word_cnn", vocab_size=60).eval()
+    ids = torch.randint(1, 60, (2, 100))
+    x = model.embedding.weight[ids].transpose(1, 2)  # [2, 20, 100]
+    x = F.relu(F.conv1d(x, model.conv1.weight, model.conv1.bias))  # 81
+    x = F.max_pool1d(F.pad(x, (1, 2), value=-math.inf), 4, 2)  # 41
+    x = F.relu(F.conv1d(x, model.conv2.weight, model.conv2.bias))  # 22
+    x = F.max_pool1d(F.pad(x, (1, 1), value=-math.inf), 4, 2)  # 11
+    expected = F.linear(x.amax(2), model.dense.weight, model.dense.bias)
+    torch.testing.assert_close(model(ids), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_tf1_lstm_adds_forget_bias_one():
+    """TF1's LSTMCell adds forget_bias 1.0; torch's gate order is i, f, g, o."""
+    model = models.build_model("word_rnn", vocab_size=10, cell="lstm", layers=2)
+    for layer in range(2):
+        bias = getattr(model.rnn, f"bias_ih_l{layer}")
+        assert bias[20:40].eq(1).all() and bias[:20].eq(0).all() and bias[40:].eq(0).all()
+        assert getattr(model.rnn, f"bias_hh_l{layer}").eq(0).all()
+
+
+@pytest.mark.parametrize("name, args, layer, fans", [
+    ("char_cnn", {}, "conv1", (20 * 256, 20 * 256 * 10)),
+    ("word_cnn", {"vocab_size": 500}, "embedding", (500, 20)),
+    ("word_cnn", {"vocab_size": 500}, "conv2", (20 * 10, 20 * 10)),
+    ("word_rnn", {"vocab_size": 500}, "dense", (20, 15)),
+])
+def test_text_models_start_glorot_uniform_as_tf1(name, args, layer, fans):
+    torch.manual_seed(0)
+    weight = getattr(models.build_model(name, **args), layer).weight.detach()
+    limit = math.sqrt(6 / sum(fans))
+    assert weight.abs().max() <= limit and weight.abs().max() > 0.95 * limit
+    assert abs(weight.std().item() - limit / math.sqrt(3)) < 0.1 * limit  # uniform(-a, a) has sd a / sqrt(3)
+
+
+def test_gru_kernels_are_glorot_per_gate_group():
+    """TF1's GRUCell: one [input + hidden, 2H] kernel for r, u and one [input + hidden, H]
+    for the candidate: different limits for the two groups."""
+    torch.manual_seed(0)
+    rnn = models.build_model("char_rnn").rnn
+    gates = rnn.weight_ih_l0.detach()
+    for rows, width in ((slice(0, 40), 40), (slice(40, 60), 20)):
+        limit = math.sqrt(6 / (256 + 20 + width))
+        assert gates[rows].abs().max() <= limit and gates[rows].abs().max() > 0.95 * limit
+
+
+@pytest.mark.parametrize("name, args, site", [("cifar_cnn", {"c1": 4, "c2": 4}, "dropout"),
+                                              ("char_cnn", {}, "dropout"), ("char_rnn", {}, "dropout")])
+def test_dropout_means_drop_probability(name, args, site):
+    """dropout: p drops about p of the units in training (scaling the rest by 1/(1-p))
+    and is the identity in evaluation."""
+    model = models.build_model(name, dropout=0.3, **args)
+    seen = {}
+    getattr(model, site).register_forward_hook(lambda m, inputs, out: seen.update(inp=inputs[0], out=out))
+    x = torch.rand(256, 3, 32, 32) if name == "cifar_cnn" else torch.randint(1, 256, (256, 100))
+    torch.manual_seed(0)
+    model.train()(x)
+    alive = seen["inp"] != 0
+    zeroed = (seen["out"] == 0) & alive
+    assert 0.27 < zeroed.sum() / alive.sum() < 0.33
+    kept = alive & ~zeroed
+    torch.testing.assert_close(seen["out"][kept], seen["inp"][kept] / 0.7)
+    model.eval()(x)
+    assert torch.equal(seen["out"], seen["inp"])

@@ -20,8 +20,18 @@ def test_tf1_rmsprop_matches_hand_computation():
 
 
 def test_torch_rmsprop_semantics_is_one_switch_away():
-    w = torch.nn.Parameter(torch.zeros(1))
-    assert isinstance(optim.build_optimizer([w], {"name": "rmsprop", "lr": 0.1, "semantics": "torch"}), torch.optim.RMSprop)
+    """torch's update: v = decay v + (1 - decay) g^2 from 0, w -= lr g / (sqrt(v) + eps);
+    TF1's first step from an accumulator of 1 moves w far less."""
+    g = torch.tensor([0.5])
+    steps = {}
+    for semantics in ("torch", "tf1"):
+        w = torch.nn.Parameter(torch.zeros(1))
+        opt = optim.build_optimizer([w], {"name": "rmsprop", "lr": 0.1, "decay": 0.9, "semantics": semantics})
+        w.grad = g.clone()
+        opt.step()
+        steps[semantics] = w.item()
+    assert steps["torch"] == pytest.approx(-0.1 * 0.5 / (math.sqrt(0.1 * 0.25) + 1e-8))
+    assert steps["tf1"] == pytest.approx(-0.1 * 0.5 / math.sqrt(0.9 + 0.1 * 0.25 + 1e-10))
 
 
 def test_momentum_and_adam():

@@ -36,3 +36,23 @@ def test_ids_table_round_trip(tmp_path):
     pq.write_table(tokenize.ids_table(np.array([1, 2, 3]), ids), tmp_path / "t.parquet")
     read, labels = tokenize.read_ids(tmp_path / "t.parquet")
     assert read.tolist() == ids.tolist() and labels.tolist() == [1, 2, 3]
+
+
+def test_char_field_title_feeds_the_title_bytes(tmp_path):
+    """char_field: title (the course starter's row[1]) gives the models the title's
+    UTF-8 bytes, not the paragraph's."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"label": [7, 8], "title": ["Park Dinor", "Émile"], "text": [" A park.", " A river."]})
+    for split in ("train", "test"):
+        frame.to_parquet(tmp_path / f"{split}.parquet")
+    outputs = {field: (tmp_path / f"{field}_train.parquet", tmp_path / f"{field}_test.parquet")
+               for field in ("title", "text")}
+    for field, (train_out, test_out) in outputs.items():
+        tokenize.write_char_ids(tmp_path / "train.parquet", tmp_path / "test.parquet", field, 12, train_out, test_out)
+    ids, labels = tokenize.read_ids(outputs["title"][0])
+    assert labels.tolist() == [7, 8]
+    assert bytes(ids[0][:10].astype("uint8")).decode() == "Park Dinor" and ids[0][10:].tolist() == [0, 0]
+    assert bytes(ids[1][:6].astype("uint8")).decode() == "Émile"
+    text_ids, _ = tokenize.read_ids(outputs["text"][1])
+    assert bytes(text_ids[0][:8].astype("uint8")).decode() == " A park."

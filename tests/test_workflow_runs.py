@@ -57,7 +57,10 @@ def test_best_cell_drives_the_on_best_runs(tiny_run):
     rmsprop = json.loads((workdir / "results/runs/partA_best/rmsprop/seed1/metrics.json").read_text())
     assert rmsprop["protocol"]["optimizer"]["semantics"] == "tf1"
     dropout = json.loads((workdir / "results/runs/partA_best/dropout/seed1/metrics.json").read_text())
-    assert dropout["model_args"]["dropout"] == 0.5
+    checkpoint = torch.load(workdir / "results/runs/partA_best/dropout/seed1/model.pt", weights_only=True)
+    from cz4042.features import load_trained
+    assert load_trained(workdir / "results/runs/partA_best/dropout/seed1/model.pt").dropout.p == \
+        dropout["model_args"]["dropout"] == checkpoint["model_args"]["dropout"] > 0
 
 
 def test_run_records_history_metrics_and_a_rebuildable_checkpoint(tiny_run):
