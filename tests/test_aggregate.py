@@ -4,7 +4,7 @@ import math
 import pandas as pd
 import pytest
 
-from cz4042 import aggregate, records, selection
+from cz4042 import aggregate, records
 from cz4042.errors import PipelineError
 
 
@@ -24,19 +24,6 @@ def test_summary_mean_and_sd_over_seeds():
     assert summary.loc["a", "test_accuracy"] == pytest.approx(0.45)
     assert summary.loc["a", "test_accuracy_sd"] == pytest.approx(math.sqrt(0.005))
     assert summary.loc["a", "seeds"] == 2 and math.isnan(summary.loc["b", "test_accuracy_sd"])
-
-
-def test_best_cell_by_final_or_best_accuracy():
-    summary = runs([
-        {"variant": "grid_1x1", "seed": 1, "final_test_accuracy": 0.40, "best_test_accuracy": 0.60},
-        {"variant": "grid_2x2", "seed": 1, "final_test_accuracy": 0.45, "best_test_accuracy": 0.46},
-        {"variant": "grid_2x2", "seed": 2, "final_test_accuracy": 0.41, "best_test_accuracy": 0.46},
-    ])
-    cells = [{"variant": "grid_1x1", "c1": 1, "c2": 1, "protocol_overrides": {}},
-             {"variant": "grid_2x2", "c1": 2, "c2": 2, "protocol_overrides": {"epochs": 2}}]
-    assert selection.select_best_cell(summary, cells, "final")["variant"] == "grid_2x2"  # mean 0.43
-    best = selection.select_best_cell(summary, cells, "best")
-    assert best["variant"] == "grid_1x1" and best["test_accuracy"] == pytest.approx(0.60)
 
 
 def test_report_numbers_and_delta_come_from_the_reference_table(tmp_path):

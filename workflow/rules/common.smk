@@ -161,6 +161,24 @@ def resume_state(family):
     return path
 
 
+def packing_group(family):
+    """The job group a training run joins on a cluster: small runs (every Part B run,
+    Part A cells of at most packing.partA_max_maps C1 x C2 maps) are packed, so that
+    the profile's --group-components submits N of them as one job sharing one GPU;
+    a bigger cell is a job of its own. (Locally, Snakemake ignores groups.)"""
+
+    def group(wildcards):
+        if family == "partB":
+            return "train_small"
+        run = partA_run(wildcards) if family == "partA" else None
+        if run is None:  # on-best variants: their cell is known only at run time
+            return None
+        maps = run["model_args"]["c1"] * run["model_args"]["c2"]
+        return "train_small" if maps <= config["packing"]["partA_max_maps"] else None
+
+    return group
+
+
 def seed_of(wildcards):
     return int(wildcards.seed)
 

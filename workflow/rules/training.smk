@@ -24,9 +24,14 @@ rule train_partA:
         seed=r"\d+",
     conda:
         "../envs/train.yaml"
+    group:
+        packing_group("partA")
     threads: config["partA"]["resources"]["threads"]
     resources:
-        gpu=1,
+        # one slot of a GPU (`--resources gpu_slots=K` lets K runs share one), and
+        # Slurm's request as a string, which a group job does not sum over its members
+        gpu_slots=1,
+        gres="gpu:1",
         mem_mb=config["partA"]["resources"]["mem_mb"],
         runtime=config["partA"]["resources"]["runtime"],
     params:
@@ -60,6 +65,8 @@ use rule train_partA as train_partA_best with:
     wildcard_constraints:
         variant=variant_pattern(partA_names()["on_best"]),
         seed=r"\d+",
+    group:
+        packing_group("partA_best")
     params:
         run=partA_best_run,
         resume=resume_state("partA_best"),
@@ -80,9 +87,12 @@ use rule train_partA as train_partB with:
     wildcard_constraints:
         variant=variant_pattern(list(config["partB"]["variants"])),
         seed=r"\d+",
+    group:
+        packing_group("partB")
     threads: config["partB"]["resources"]["threads"]
     resources:
-        gpu=1,
+        gpu_slots=1,
+        gres="gpu:1",
         mem_mb=config["partB"]["resources"]["mem_mb"],
         runtime=config["partB"]["resources"]["runtime"],
     params:
