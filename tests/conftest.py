@@ -109,6 +109,11 @@ def copy_workflow(destination: Path) -> Path:
     return destination
 
 
+def workflow_env(workdir: Path) -> dict:
+    """The copy runs its own package (as `pip install -e` of that checkout would)."""
+    return {**os.environ, "PYTHONPATH": str(workdir / "workflow" / "scripts")}
+
+
 def run_snakemake(workdir: Path, *args: str, config: dict | None = None, check: bool = True,
                   timeout: int = 900) -> subprocess.CompletedProcess:
     """Run the copied workflow's Snakefile in `workdir` with an overlay config."""
@@ -117,9 +122,8 @@ def run_snakemake(workdir: Path, *args: str, config: dict | None = None, check: 
         overlay = workdir / "test_overlay.yaml"
         overlay.write_text(yaml.safe_dump(config))
         command += ["--configfile", str(overlay)]
-    # The copy runs its own package (as `pip install -e` of that checkout would make it).
-    env = {**os.environ, "PYTHONPATH": str(workdir / "workflow" / "scripts")}
-    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env)
+    result = subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout,
+                            env=workflow_env(workdir))
     if check and result.returncode != 0:
         raise AssertionError(f"snakemake {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}")
     return result

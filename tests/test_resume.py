@@ -10,7 +10,8 @@ import time
 import pandas as pd
 import pytest
 import torch
-from conftest import cifar_batch_bytes, copy_workflow, run_snakemake, tiny_protocol_config, write_tiny_course_files
+from conftest import (cifar_batch_bytes, copy_workflow, run_snakemake, tiny_protocol_config, workflow_env,
+                      write_tiny_course_files)
 import yaml
 
 pytestmark = pytest.mark.slow  # end-to-end Snakemake runs
@@ -55,7 +56,8 @@ def start_in_background(workdir, config):
     return subprocess.Popen(
         [sys.executable, "-m", "snakemake", "--nolock", "--cores", "1", RUN + "/metrics.json",
          "--configfile", "test_overlay.yaml"],
-        cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        env=workflow_env(workdir))
 
 
 def wait_for_checkpoint(workdir, process, timeout=120):
