@@ -12,6 +12,7 @@ Needs root and Debian's slurm-wlm and munge (installed when missing).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -59,6 +60,9 @@ CONF_DIR = Path("/etc/slurm")
 MARKER = "# written by the cz4042 test suite (tests/slurm_cluster.py); removed when it stops"
 
 
+CPUS = 16
+
+
 class SlurmCluster:
     def __init__(self, folder: Path, partition: str = "main"):
         self.folder = Path(folder)
@@ -69,6 +73,10 @@ class SlurmCluster:
 
     def write_config(self) -> None:
         node = subprocess.run(["slurmd", "-C"], capture_output=True, text=True, check=True).stdout.splitlines()[0]
+        # Announce CPUS CPUs whatever the machine has (config_overrides), so that a group
+        # job of 10 one-thread runs fits on this one node as it would on a GPU node.
+        memory = re.search(r"RealMemory=(\d+)", node).group(1)
+        node = f"NodeName={self.host} CPUs={CPUS} RealMemory={memory}"
         for sub in ("state", "spool"):
             (self.folder / sub).mkdir(parents=True, exist_ok=True)
         f = self.folder
@@ -82,6 +90,7 @@ class SlurmCluster:
             "SelectType=select/cons_tres", "SelectTypeParameters=CR_Core_Memory",
             "AccountingStorageType=accounting_storage/none", "JobAcctGatherType=jobacct_gather/none",
             "JobCompType=jobcomp/none", "MpiDefault=none", "ReturnToService=2", "GresTypes=gpu",
+            "SlurmdParameters=config_overrides",
             "SlurmctldPort=16817", "SlurmdPort=16818",
             f"SlurmctldPidFile={f}/slurmctld.pid", f"SlurmdPidFile={f}/slurmd.pid",
             f"StateSaveLocation={f}/state", f"SlurmdSpoolDir={f}/spool",

@@ -134,6 +134,17 @@ def partB_run(wildcards):
     return cfg.text_run(config, wildcards.variant)
 
 
+def char_fields():
+    """Every field some char model reads: text_inputs.char_field and the variants' own."""
+    fields = {config["text_inputs"]["char_field"]}
+    fields |= {
+        v["char_field"]
+        for v in config["partB"]["variants"].values()
+        if "char_field" in v
+    }
+    return sorted(fields)
+
+
 def partB_inputs(wildcards):
     """Char models read the char ids of their field (the variant's char_field, else
     text_inputs.char_field); word models the word ids and the vocabulary."""

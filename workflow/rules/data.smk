@@ -126,7 +126,7 @@ rule data:
         rules.prepare_dbpedia.output,
         expand(
             "resources/dbpedia/char_ids_{field}_{split}.parquet",
-            field=config["text_inputs"]["char_field"],
+            field=char_fields(),
             split=["train", "test"],
         ),
         rules.word_ids.output,

@@ -22,10 +22,10 @@ rule train_partA:
             partA_names()["baseline"] + partA_names()["grid"] + partA_names()["extra"]
         ),
         seed=r"\d+",
-    conda:
-        "../envs/train.yaml"
     group:
         packing_group("partA")
+    conda:
+        "../envs/train.yaml"
     threads: config["partA"]["resources"]["threads"]
     resources:
         # one slot of a GPU (`--resources gpu_slots=K` lets K runs share one), and
