@@ -113,3 +113,16 @@ def test_ablations_table_sets_each_beside_its_target():
     assert frame.loc["missing_x", "ablation_seeds"] == 0 and frame.loc["missing_x", "inside_band"] is None
     markdown = verdicts.ablations_markdown(frame.reset_index(), "A", [])
     assert "| far_title" in markdown and "not run" in markdown
+
+
+def test_an_ablation_that_wrecks_the_accuracy_explains_no_loss():
+    """far's loss (1e-5 in the report) is matched by an ablation at 40% accuracy only if
+    that ablation also lands inside the accuracy band."""
+    reference = REFERENCE.copy()
+    reference.loc[reference["variant"] == "far", "final_train_loss"] = 0.5
+    for accuracy, expected in ((0.41, "explained by far_title"), (0.10, "not reproduced")):
+        observed = RUNS.copy()
+        observed.loc[observed["variant"] == "far_title", ["final", "loss_mean"]] = [accuracy, 0.6]
+        frame = verdicts.reproduction_table(reference, observed, {}, ABLATIONS, PROTOCOLS, TOL)
+        row = frame.set_index(["variant", "metric"]).loc[("far", "final_train_loss")]
+        assert row["verdict"] == expected

@@ -89,9 +89,10 @@ def test_html_report_lists_every_table_and_figure_with_captions(tiny_run):
     html = (workdir / "results/report.html").read_text()
     for name in FIGURES:
         assert f"{name}.png" in html, name
-    for name in TABLES:
+    for name in TABLES + ["reproduction", "ablations"]:
         assert f"{name}.csv" in html, name
-    assert "Part A" in html and "Part B" in html
+    assert "reproduction.png" in html
+    assert "Part A" in html and "Part B" in html and "Verdicts" in html
     assert "profile <strong>tiny</strong>" in html  # captions carry the protocol they ran with
     assert "49.1%" in html  # ... and the report's number they compare with
 

@@ -142,7 +142,7 @@ def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, sources: dic
         ours_variant = sources.get(number.variant, number.variant)
         column = our_column(number.metric, tol)
         main = stats(qualified, ours_variant, column)
-        candidates = explanations(number.metric, number.variant, ours_variant, qualified, ablations, tol)
+        candidates = explanations(number.metric, number.variant, ours_variant, qualified, ablations, tol, reference)
         result, band = verdict(number.metric, number.report, main, candidates, tol)
         shortened = runs[(runs["variant"] == ours_variant) & ~of_protocol(runs, protocols[part])]
         rows.append({
@@ -159,17 +159,33 @@ def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, sources: dic
 
 
 def explanations(metric: str, report_variant: str, ours_variant: str, runs: pd.DataFrame,
-                 ablations: dict[str, dict], tol: Tolerance) -> list[tuple[str, Stats]]:
-    """Ablation variants aimed at this report variant, then other readings of our runs."""
+                 ablations: dict[str, dict], tol: Tolerance, reference: pd.DataFrame) -> list[tuple[str, Stats]]:
+    """Ablation variants aimed at this report variant, then other readings of our runs.
+    For a loss, an ablation counts only if it also lands inside the report's accuracy
+    band: one that wrecks the accuracy explains nothing about the report."""
     found = []
     column = our_column(metric, tol)
     for name, entry in ablations.items():
-        if entry["targets"] == report_variant and (s := stats(runs, name, column)) is not None:
-            found.append((name, s))
+        if entry["targets"] != report_variant or (s := stats(runs, name, column)) is None:
+            continue
+        if metric != "test_accuracy" and not ablation_keeps_accuracy(name, report_variant, runs, tol, reference):
+            continue
+        found.append((name, s))
     for reading, label in READINGS.get(metric, []):
         if reading != column and (s := stats(runs, ours_variant, reading)) is not None:
             found.append((label, s))
     return found
+
+
+def ablation_keeps_accuracy(name: str, report_variant: str, runs: pd.DataFrame, tol: Tolerance,
+                            reference: pd.DataFrame) -> bool:
+    rows = reference.loc[reference["variant"] == report_variant, "test_accuracy"].dropna()
+    accuracy = stats(runs, name, PRIMARY[tol.statistic])
+    if rows.empty or accuracy is None:
+        return False
+    target = stats(runs, report_variant, PRIMARY[tol.statistic])
+    band = accuracy_band(target, tol) if target else tol.accuracy_points
+    return within("test_accuracy", accuracy.mean, float(rows.iloc[0]), band, tol)
 
 
 def profile_label(main: Stats | None, shortened: pd.DataFrame, protocol: dict) -> str:
