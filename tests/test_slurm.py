@@ -106,8 +106,15 @@ def test_small_runs_are_packed_into_few_gpu_jobs_and_a_failure_costs_only_unfini
     submissions = re.findall(r"submitted with SLURM jobid (\d+)", log)
     print("\n".join(line for line in log.splitlines() if "SLURM jobid" in line))
     assert len(submissions) == -(-len(variants) // 10) == 3, log[-3000:]
+    # sized for members run one after another (snakemake#4223, cores: 1 in the profile):
+    # 1 CPU, one member's memory, the members' runtimes (10 min here) added up
+    limits = []
     for job_id in submissions:
-        assert asks_one_gpu(cluster.show_job(job_id))
+        job = cluster.show_job(job_id)
+        assert asks_one_gpu(job) and job["NumCPUs"] == "1", job
+        limits.append(job["TimeLimit"])
+    assert config["partB"]["resources"]["runtime"] == 10
+    assert sorted(limits) == ["01:30:00", "01:40:00", "01:40:00"], limits  # 9, 10 and 10 members
 
     assert first.returncode != 0 and not metrics["char_cnn"].exists()
     finished = [v for v, path in metrics.items() if path.exists()]
