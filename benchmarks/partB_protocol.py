@@ -42,7 +42,8 @@ def worker(variant: str, epochs: int) -> None:
     run = cfg.text_run(yaml.safe_load((ROOT / "config.yaml").read_text()), variant)
     kind = models.model_entry(run["model"]).input_kind
     data = ROOT / "resources" / "dbpedia"
-    field = "" if kind == "word" else "_text" if (data / "char_ids_text_train.parquet").exists() else ""
+    # char ids of the text field (char_ids_text_*; char_ids_* where data predate fields)
+    field = "_text" if kind == "char" and (data / "char_ids_text_train.parquet").exists() else ""
     train_x, train_y = tokenize.read_ids(data / f"{kind}_ids{field}_train.parquet")
     test_x, test_y = tokenize.read_ids(data / f"{kind}_ids{field}_test.parquet")
     args = dict(run["model_args"])

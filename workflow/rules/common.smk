@@ -3,9 +3,15 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-from cz4042 import codedeps
-from cz4042 import config as cfg
-from cz4042.errors import PipelineError
+try:
+    from cz4042 import codedeps
+    from cz4042 import config as cfg
+    from cz4042.errors import PipelineError
+except ModuleNotFoundError:
+    raise WorkflowError(
+        "the package cz4042 is not installed in this Python: run "
+        "`pip install -e .` in the repository root (see README, Install and run)"
+    ) from None
 
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 PACKAGE = Path(workflow.basedir) / "workflow" / "scripts" / "cz4042"

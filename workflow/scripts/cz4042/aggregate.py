@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .errors import PipelineError
+from .records import distinct
 
 
 # ----------------------------------------------------------------------------- summaries
@@ -26,15 +27,11 @@ def summarize(runs: pd.DataFrame) -> pd.DataFrame:
         "train_examples": grouped["train_examples"].max(),
         "diverged": grouped["diverged"].sum().astype(int),
         # Where the runs ran: a row mixing devices or torch versions shows it here.
-        "device": grouped["device"].agg(_distinct),
-        "torch": grouped["torch"].agg(_distinct),
-        "threads": grouped["threads"].agg(_distinct),
+        "device": grouped["device"].agg(distinct),
+        "torch": grouped["torch"].agg(distinct),
+        "threads": grouped["threads"].agg(distinct),
     })
     return summary
-
-
-def _distinct(values: pd.Series) -> str:
-    return ", ".join(sorted({str(v) for v in values if v is not None}))
 
 
 def with_reference(table: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:

@@ -160,8 +160,8 @@ def check_text_variant(key: str, entry: dict) -> None:
 def check_ablations(config: dict) -> None:
     """Each ablation names a variant of its part, and the report's variant it targets."""
     known = {"partA": set(config["partA"]["extra"]), "partB": set(config["partB"]["variants"])}
-    targets = {"partA": {BASELINE, *cifar_variant_names(config)["on_best"], "grid_best",
-                         *cifar_variant_names(config)["grid"]},
+    names = cifar_variant_names(config)
+    targets = {"partA": {BASELINE, *names["on_best"], "grid_best", *names["grid"]},
                "partB": set(config["partB"]["variants"])}
     for name, entry in config["ablations"]["variants"].items():
         part = entry["part"]

@@ -46,6 +46,11 @@ def read_runs(paths: list[str | Path]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=RUN_FIELDS + ["device", "torch", "threads", "epochs", "batch_size"])
 
 
+def distinct(values: pd.Series) -> str:
+    """The different values of an environment column, as one string ("cpu, NVIDIA H200")."""
+    return ", ".join(sorted({str(v) for v in values if v is not None}))
+
+
 def read_history(path: str | Path) -> pd.DataFrame:
     """A run's per-epoch history; an empty, truncated or foreign file fails naming it."""
     try:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .records import read_history, read_runs
+from .records import distinct, read_history, read_runs
 
 METRICS = ("test_accuracy", "final_train_loss", "train_seconds")
 # Other readings of the same runs, tried as explanations (ablation f: which number the
@@ -36,7 +36,6 @@ READINGS = {
     "test_accuracy": [("best", "best-epoch accuracy"), ("last10", "mean of the last 10 epochs")],
     "final_train_loss": [("loss_last_batch", "last mini-batch loss (the starter's print)")],
 }
-PRIMARY = {"final": "final", "best": "best", "last10": "last10"}
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ class Tolerance:
     loss_factor: float  # a training loss within this factor of the report's
     loss_floor: float  # both losses below this count as the same "about zero"
     min_seeds: int  # fewer seeds than this make a verdict provisional
-    statistic: str = "final"  # which epoch's accuracy is ours: final, best or last10
+    statistic: str = "final"  # which accuracy is ours: final, best or last10 (run_table columns)
 
 
 @dataclass(frozen=True)
@@ -126,7 +125,7 @@ def reference_numbers(reference: pd.DataFrame) -> pd.DataFrame:
 
 
 def our_column(metric: str, tol: Tolerance) -> str:
-    return {"test_accuracy": PRIMARY[tol.statistic], "final_train_loss": "loss_mean",
+    return {"test_accuracy": tol.statistic, "final_train_loss": "loss_mean",
             "train_seconds": "seconds"}[metric]
 
 
@@ -136,15 +135,16 @@ def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, sources: dic
     (grid_best -> the chosen cell); `protocols` gives each part's report protocol;
     `ablations` is config's ablations.variants."""
     rows = []
+    matching = {part: of_protocol(runs, protocol) for part, protocol in protocols.items()}
     for number in reference_numbers(reference).itertuples(index=False):
         part = number.table.split("_", 1)[0]
-        qualified = runs[of_protocol(runs, protocols[part])]
+        qualified = runs[matching[part]]
         ours_variant = sources.get(number.variant, number.variant)
         column = our_column(number.metric, tol)
         main = stats(qualified, ours_variant, column)
         candidates = explanations(number.metric, number.variant, ours_variant, qualified, ablations, tol, reference)
         result, band = verdict(number.metric, number.report, main, candidates, tol)
-        shortened = runs[(runs["variant"] == ours_variant) & ~of_protocol(runs, protocols[part])]
+        shortened = runs[(runs["variant"] == ours_variant) & ~matching[part]]
         rows.append({
             "table": number.table, "variant": number.variant, "label": number.label, "metric": number.metric,
             "report": number.report, "ours": main.mean if main else math.nan, "ours_sd": main.sd if main else math.nan,
@@ -152,8 +152,9 @@ def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, sources: dic
             "band": band, "verdict": result, "provisional": bool(main and main.n < tol.min_seeds
                                                                   and result not in ("not run", "not comparable")),
             "protocol": profile_label(main, shortened, protocols[part]),
-            "run_variant": ours_variant, "device": _distinct(qualified, ours_variant, "device"),
-            "torch": _distinct(qualified, ours_variant, "torch"),
+            "run_variant": ours_variant,
+            **{column: distinct(qualified.loc[qualified["variant"] == ours_variant, column])
+               for column in ("device", "torch")},
         })
     return pd.DataFrame(rows)
 
@@ -180,10 +181,10 @@ def explanations(metric: str, report_variant: str, ours_variant: str, runs: pd.D
 def ablation_keeps_accuracy(name: str, report_variant: str, runs: pd.DataFrame, tol: Tolerance,
                             reference: pd.DataFrame) -> bool:
     rows = reference.loc[reference["variant"] == report_variant, "test_accuracy"].dropna()
-    accuracy = stats(runs, name, PRIMARY[tol.statistic])
+    accuracy = stats(runs, name, tol.statistic)
     if rows.empty or accuracy is None:
         return False
-    target = stats(runs, report_variant, PRIMARY[tol.statistic])
+    target = stats(runs, report_variant, tol.statistic)
     band = accuracy_band(target, tol) if target else tol.accuracy_points
     return within("test_accuracy", accuracy.mean, float(rows.iloc[0]), band, tol)
 
@@ -195,10 +196,6 @@ def profile_label(main: Stats | None, shortened: pd.DataFrame, protocol: dict) -
         epochs = ", ".join(str(int(e)) for e in sorted(shortened["epochs"].dropna().unique()))
         return f"shortened only ({epochs} epochs): not used"
     return "—"
-
-
-def _distinct(runs: pd.DataFrame, variant: str, column: str) -> str:
-    return ", ".join(sorted({str(v) for v in runs.loc[runs["variant"] == variant, column].dropna()}))
 
 
 def verdict_counts(table: pd.DataFrame) -> dict[str, int]:
@@ -215,7 +212,7 @@ def ablations_table(runs: pd.DataFrame, reference: pd.DataFrame, ablations: dict
     rows = []
     for name, entry in ablations.items():
         qualified = runs[of_protocol(runs, protocols[entry["part"]])]
-        column = PRIMARY[tol.statistic]
+        column = tol.statistic
         target = stats(qualified, entry["targets"], column)
         ablation = stats(qualified, name, column)
         reported = report["test_accuracy"].get(entry["targets"], math.nan)
