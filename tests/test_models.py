@@ -140,6 +140,30 @@ def test_cpu_recurrences_equal_nn_modules_on_random_batches(cell, input_kind, la
                                    msg=lambda m: f"{name}: {m}")
 
 
+@pytest.mark.parametrize("input_kind", ["word", "char"])
+@pytest.mark.parametrize("readout", ["c", "ch"])
+def test_lstm_readout_feeds_the_dense_layer_the_cell_state(input_kind, readout):
+    """readout c reads nn.LSTM's final cell state c_n of the last layer, ch reads [c_n, h_n];
+    the recurrence and its parameters are those of the default readout h."""
+    args = {"cell": "lstm", "layers": 2, **({"vocab_size": 500} if input_kind == "word" else {})}
+    torch.manual_seed(5)
+    model = models.build_model(f"{input_kind}_rnn", readout=readout, **args)
+    default = models.build_model(f"{input_kind}_rnn", **args)
+    recurrent = {k: v for k, v in model.state_dict().items() if not k.startswith("dense.")}
+    assert recurrent.keys() == {k for k in default.state_dict() if not k.startswith("dense.")}
+    assert model.dense.in_features == (40 if readout == "ch" else 20)
+    ids = torch.randint(0, 256, (8, 30))
+    x = model.embedding(ids) if input_kind == "word" else F.one_hot(ids, 256).float()
+    _, (h_n, c_n) = model.rnn(x)
+    read = c_n[-1] if readout == "c" else torch.cat([c_n[-1], h_n[-1]], dim=-1)
+    torch.testing.assert_close(model(ids), model.dense(read), rtol=1e-5, atol=1e-6)
+
+
+def test_readout_of_a_cell_state_needs_an_lstm():
+    with pytest.raises(ValueError, match="only an lstm reads c"):
+        models.build_model("word_rnn", vocab_size=10, cell="gru", readout="c")
+
+
 def test_tf1_gru_cell_equals_a_hand_computed_step():
     """TF1's GRUCell: r, u = sigmoid([x, h] W_g + b_g); c = tanh(x W_xc + (r * h) W_hc + b_c);
     h' = u * h + (1 - u) * c. Two steps by hand from nn.GRU's parameter layout."""

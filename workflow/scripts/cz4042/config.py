@@ -153,6 +153,9 @@ def check_text_variant(key: str, entry: dict) -> None:
     rnn_only = [k for k in ("cell", "layers", "hidden") if k in entry]
     if family == "cnn" and rnn_only:
         raise PipelineError(f"config key {key}.{rnn_only[0]}: {entry['model']} has no recurrent cell")
+    if entry.get("readout", "h") != "h" and entry.get("cell") != "lstm":
+        raise PipelineError(f"config key {key}.readout: only an LSTM has a cell state to read "
+                            f"({entry['model']} with cell {entry.get('cell', 'gru' if family == 'rnn' else 'none')})")
     if family == "rnn" and "dropout_after_pool1" in entry:
         raise PipelineError(f"config key {key}.dropout_after_pool1: {entry['model']} has no pooling layer")
 

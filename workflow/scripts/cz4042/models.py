@@ -286,12 +286,12 @@ def tf1_gru_states(input_gates: torch.Tensor, rnn: nn.GRU) -> torch.Tensor:
     return states
 
 
-def fused_states(input_gates: torch.Tensor, rnn: nn.RNNBase) -> torch.Tensor:
-    """The last layer's states [T, B, H] of an LSTM or tanh RNN, given the first layer's
-    input gates [T, B, G] = x W_ih^T + b_ih, through torch's fused (oneDNN) kernels. The
-    first layer is handed an identity input weight, so the kernel's own input product
-    reproduces the gates exactly (x @ I = x); the one-hot product it replaces is ~13x
-    the work at 256 bytes."""
+def fused_states(input_gates: torch.Tensor, rnn: nn.RNNBase) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The last layer's final state [B, H] of an LSTM or tanh RNN, and the LSTM's final
+    cell state (None for tanh), given the first layer's input gates [T, B, G] =
+    x W_ih^T + b_ih, through torch's fused (oneDNN) kernels. The first layer is handed an
+    identity input weight, so the kernel's own input product reproduces the gates
+    exactly (x @ I = x); the one-hot product it replaces is ~13x the work at 256 bytes."""
     gates = input_gates.shape[-1]
     weights = [torch.eye(gates, dtype=input_gates.dtype, device=input_gates.device), rnn.weight_hh_l0,
                input_gates.new_zeros(gates), rnn.bias_hh_l0]
@@ -300,13 +300,18 @@ def fused_states(input_gates: torch.Tensor, rnn: nn.RNNBase) -> torch.Tensor:
     h0 = input_gates.new_zeros(rnn.num_layers, input_gates.shape[1], rnn.hidden_size)
     flags = (True, rnn.num_layers, 0.0, rnn.training, False, False)  # biases, layers, dropout, train, bidir, batch_first
     if isinstance(rnn, nn.LSTM):
-        return torch._VF.lstm(input_gates, (h0, h0), weights, *flags)[0]
-    return torch._VF.rnn_tanh(input_gates, h0, weights, *flags)[0]
+        outputs, _, c = torch._VF.lstm(input_gates, (h0, h0), weights, *flags)
+        return outputs[-1], c[-1]
+    return torch._VF.rnn_tanh(input_gates, h0, weights, *flags)[0][-1], None
 
 
 # Parameter storage of each cell; gru_tf1 has nn.GRU's parameters with TF1's candidate.
 RECURRENT_CELLS = {"gru": nn.GRU, "gru_tf1": nn.GRU, "lstm": nn.LSTM, "vanilla": nn.RNN}
 RNN_DROPOUT_SITES = ("state", "inputs")
+# What of an LSTM's final state the dense layer reads: h (the output, as the course's
+# GRU code reads its state), c (the cell state: a TF1 LSTMStateTuple's first field) or
+# ch (both, concatenated: TF1's state_is_tuple=False).
+LSTM_READOUTS = ("h", "c", "ch")
 
 
 class TextRNN(nn.Module):
@@ -315,27 +320,30 @@ class TextRNN(nn.Module):
 
     def __init__(self, input_kind: str, vocab_size: int = CHAR_VOCAB, embed_dim: int = 20,
                  hidden: int = 20, cell: str = "gru", layers: int = 1, num_classes: int = 15,
-                 dropout: float = 0.0, dropout_at: str = "state", init: str = "tf1"):
+                 dropout: float = 0.0, dropout_at: str = "state", init: str = "tf1", readout: str = "h"):
         super().__init__()
         if cell not in RECURRENT_CELLS:
             raise ValueError(f"unknown cell {cell!r}; valid: {', '.join(RECURRENT_CELLS)}")
         if dropout_at not in RNN_DROPOUT_SITES:
             raise ValueError(f"unknown dropout_at {dropout_at!r} for text RNN; valid: {', '.join(RNN_DROPOUT_SITES)}")
+        if readout not in LSTM_READOUTS or (readout != "h" and cell != "lstm"):
+            raise ValueError(f"readout {readout!r} with cell {cell!r}: only an lstm reads c; valid: {', '.join(LSTM_READOUTS)}")
         self.input_kind, self.cell, self.vocab_size = input_kind, cell, vocab_size
-        self.dropout_at = dropout_at
+        self.dropout_at, self.readout = dropout_at, readout
         if input_kind == "word":
             self.embedding = nn.Embedding(vocab_size, embed_dim)
             input_size = embed_dim
         else:
             input_size = vocab_size
         self.rnn = RECURRENT_CELLS[cell](input_size, hidden, num_layers=layers, batch_first=True)
-        self.dense = nn.Linear(hidden, num_classes)
+        read_width = 2 * hidden if readout == "ch" else hidden
+        self.dense = nn.Linear(read_width, num_classes)
         self.dropout = nn.Dropout(dropout)
         if init == "tf1":
             if input_kind == "word":
                 glorot_uniform_(self.embedding.weight, vocab_size, embed_dim)
             self._tf1_recurrent_init(hidden, layers, input_size)
-            glorot_uniform_(self.dense.weight, hidden, num_classes)
+            glorot_uniform_(self.dense.weight, read_width, num_classes)
             nn.init.zeros_(self.dense.bias)
         elif init != "torch":
             raise ValueError(f"unknown init {init!r} for text RNN; valid: tf1, torch")
@@ -366,16 +374,24 @@ class TextRNN(nn.Module):
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         state_dropout = self.dropout if self.dropout_at == "state" else nn.Identity()
+        return self.dense(state_dropout(self._read(*self._final_states(ids))))
+
+    def _final_states(self, ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The last layer's final state h [B, H] and, for an LSTM, its cell state c."""
         if self.cell == "gru_tf1":
-            last = tf1_gru_states(self._first_input_gates(ids), self.rnn)[-1]
-        elif self._cpu_fp32(ids) and self.cell == "gru":
-            last = gru_states(self._first_input_gates(ids), self.rnn)[-1]
-        elif self._cpu_fp32(ids) and self.input_kind == "char":
-            last = fused_states(self._first_input_gates(ids), self.rnn)[-1]
-        else:  # nn's kernels: cuDNN on GPUs, oneDNN's LSTM on embedded words, bf16 autocast
-            _, state = self.rnn(self._inputs(ids))
-            last = (state[0] if self.cell == "lstm" else state)[-1]
-        return self.dense(state_dropout(last))
+            return tf1_gru_states(self._first_input_gates(ids), self.rnn)[-1], None
+        if self._cpu_fp32(ids) and self.cell == "gru":
+            return gru_states(self._first_input_gates(ids), self.rnn)[-1], None
+        if self._cpu_fp32(ids) and self.input_kind == "char":
+            return fused_states(self._first_input_gates(ids), self.rnn)
+        # nn's kernels: cuDNN on GPUs, oneDNN's LSTM on embedded words, bf16 autocast
+        _, state = self.rnn(self._inputs(ids))
+        return (state[0][-1], state[1][-1]) if self.cell == "lstm" else (state[-1], None)
+
+    def _read(self, h: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
+        if self.readout == "h":
+            return h
+        return c if self.readout == "c" else torch.cat([c, h], dim=-1)
 
     @staticmethod
     def _cpu_fp32(ids: torch.Tensor) -> bool:
