@@ -13,7 +13,12 @@ for metrics in "$source_root"/runs/*/*/seed*/metrics.json; do
     mkdir -p "$target"
     cp "$run/metrics.json" "$run/history.parquet" "$target/"
 done
-snakemake --cores 1 verdicts partB --configfile "$here/config.yaml" --quiet progress
+# Part A's figures need the grid; its baseline curves need only the baseline's runs.
+partA=()
+if compgen -G "$here/runs/partA/baseline/seed*/history.parquet" > /dev/null; then
+    partA=(results/figures/partA_baseline_curves.png)
+fi
+snakemake --cores 1 verdicts partB "${partA[@]}" --configfile "$here/config.yaml" --quiet progress
 mkdir -p "$here/tables" "$here/figures"
 cp results/tables/{reproduction,ablations,partB_dropout,partB_rnn_variants,partB_all}.{csv,md} "$here/tables/"
-cp results/figures/reproduction.png results/figures/partB_*.png "$here/figures/"
+cp results/figures/reproduction.png results/figures/partB_*.png "${partA[@]}" "$here/figures/"
