@@ -2,6 +2,7 @@
 
 import json
 import re
+from datetime import datetime
 
 import pandas as pd
 import pytest
@@ -83,8 +84,8 @@ def part_b_variants(workdir):
 
 
 def test_small_runs_are_packed_into_few_gpu_jobs_and_a_failure_costs_only_unfinished_runs(cluster, tmp_path):
-    """Every Part B variant through the profile: ceil(n / 10) sbatch jobs (3 for 29
-    runs, not 29), each asking for one GPU for all its members; the records name their
+    """Every Part B variant through the profile: ceil(n / 10) sbatch jobs (4 for 32
+    runs, not 32), each asking for one GPU for all its members; the records name their
     group job; results equal a local run bitwise. One member made to fail: the finished
     members' outputs are kept, and the rerun submits one job for what did not finish.
     (Inside a group job Snakemake runs the members one after another and without
@@ -105,7 +106,7 @@ def test_small_runs_are_packed_into_few_gpu_jobs_and_a_failure_costs_only_unfini
     log = first.stdout + first.stderr
     submissions = re.findall(r"submitted with SLURM jobid (\d+)", log)
     print("\n".join(line for line in log.splitlines() if "SLURM jobid" in line))
-    assert len(submissions) == -(-len(variants) // 10) == 3, log[-3000:]
+    assert len(variants) == 32 and len(submissions) == 4, log[-3000:]  # 10, 10, 10 and 2 members
     # sized for members run one after another (snakemake#4223, cores: 1 in the profile):
     # 1 CPU, one member's memory, the members' runtimes (10 min here) added up
     limits = []
@@ -114,7 +115,7 @@ def test_small_runs_are_packed_into_few_gpu_jobs_and_a_failure_costs_only_unfini
         assert asks_one_gpu(job) and job["NumCPUs"] == "1", job
         limits.append(job["TimeLimit"])
     assert config["partB"]["resources"]["runtime"] == 10
-    assert sorted(limits) == ["01:30:00", "01:40:00", "01:40:00"], limits  # 9, 10 and 10 members
+    assert sorted(limits) == ["00:20:00", "01:40:00", "01:40:00", "01:40:00"], limits
 
     assert first.returncode != 0 and not metrics["char_cnn"].exists()
     finished = [v for v, path in metrics.items() if path.exists()]
@@ -139,3 +140,45 @@ def test_small_runs_are_packed_into_few_gpu_jobs_and_a_failure_costs_only_unfini
         a = torch.load(remote / f"results/runs/partB/{v}/seed1/model.pt", weights_only=True)["state_dict"]
         b = torch.load(local / f"results/runs/partB/{v}/seed1/model.pt", weights_only=True)["state_dict"]
         assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_the_side_by_side_profile_trains_a_group_jobs_members_at_once(cluster, tmp_path):
+    """profiles/slurm-side-by-side (the generic cluster executor): 4 Part B runs go in
+    one sbatch job asking for 4 CPUs and one GPU, and train at the same time inside it
+    (every run starts before any ends); the records name that job and equal a local
+    run bitwise."""
+    data = write_tiny_course_files(tmp_path / "data")
+    config = tiny_protocol_config(data)
+    config["cifar10"] = {"n_train": None, "n_test": None}
+    config["partB"]["protocol"]["epochs"] = 40  # a few seconds each, so that overlap shows
+    local, remote = copy_workflow(tmp_path / "local"), copy_workflow(tmp_path / "remote")
+    runs = [f"results/runs/partB/{v}/seed1" for v in ("word_rnn", "char_rnn", "word_cnn", "char_cnn")]
+    targets = [f"{run}/metrics.json" for run in runs]
+    run_snakemake(remote, "--cores", "2", "data", config=config)  # preparation is not what is counted here
+    submitted = run_snakemake(
+        remote, *targets, "--profile", "profiles/slurm-side-by-side", "--cores", "4",
+        "--group-components", "train_small=4", "--set-resources", "train_partB:mem_mb=500",
+        config=config, timeout=600,
+    )
+    log = submitted.stdout + submitted.stderr
+    submissions = re.findall(r"with external jobid '(\d+)'", log)
+    print("\n".join(line for line in log.splitlines() if "external jobid" in line))
+    assert len(submissions) == 1, log[-3000:]
+    job = cluster.show_job(submissions[0])
+    print(f"SLURM job {submissions[0]}: NumCPUs={job['NumCPUs']} TimeLimit={job['TimeLimit']} "
+          f"TresPerNode={job.get('TresPerNode')} JobState={job['JobState']}")
+    assert asks_one_gpu(job) and job["NumCPUs"] == "4" and job["JobState"] == "COMPLETED", job
+    assert job["TimeLimit"] == "00:10:00"  # side by side: the longest member's runtime, not the sum
+
+    records = [json.loads((remote / target).read_text()) for target in targets]
+    assert {r["environment"]["slurm_job_id"] for r in records} == set(submissions)
+    starts = [datetime.fromisoformat(r["started"]) for r in records]
+    ends = [datetime.fromisoformat(r["ended"]) for r in records]
+    print(f"started {[s.time().isoformat() for s in starts]}, ended {[e.time().isoformat() for e in ends]}")
+    assert max(starts) < min(ends), "the members ran one after another"
+
+    run_snakemake(local, "--cores", "2", *targets, config=config)
+    for run in runs:
+        ours = pd.read_parquet(remote / run / "history.parquet").drop(columns="seconds")
+        theirs = pd.read_parquet(local / run / "history.parquet").drop(columns="seconds")
+        pd.testing.assert_frame_equal(ours, theirs)
