@@ -68,3 +68,18 @@ def test_token_ids_of_real_texts(prepared):
     assert bytes(chars["ids"].iloc[0].tolist()) == text.encode("utf-8")[:100]
     assert vocab["id"].tolist() == list(range(1, len(vocab) + 1))
     assert words["ids"].iloc[0][0] == 1  # the first token of the first text gets id 1
+
+
+def test_the_starters_min_max_scaling_is_x_over_255_on_the_course_file(prepared):
+    """Every pixel position spans 0..255 over data_batch_1, so the starter's per-feature
+    (x - min) / max is exactly x / 255 there: the pixel-scaling ablation trains the
+    baseline itself and cannot explain a gap (its report-protocol run was not made)."""
+    import numpy as np
+
+    from cz4042 import cifar
+
+    train, _ = cifar.read_images(prepared / "resources/cifar10/train.parquet")
+    test, _ = cifar.read_images(prepared / "resources/cifar10/test.parquet")
+    assert (train.min(axis=0) == 0).all() and (train.max(axis=0) == 255).all()
+    for ours, starter in zip(cifar.scale_pixels(train, test, "unit"), cifar.scale_pixels(train, test, "starter_minmax")):
+        assert np.array_equal(ours, starter)

@@ -145,8 +145,8 @@ def test_small_runs_are_packed_into_few_gpu_jobs_and_a_failure_costs_only_unfini
 def test_the_side_by_side_profile_trains_a_group_jobs_members_at_once(cluster, tmp_path):
     """profiles/slurm-side-by-side (the generic cluster executor): 4 Part B runs go in
     one sbatch job asking for 4 CPUs and one GPU, and train at the same time inside it
-    (every run starts before any ends); the records name that job and equal a local
-    run bitwise. One member made to fail: the others finish and are kept, and the rerun
+    (every run starts before any ends); the records name that job, and histories and
+    weights equal a local run's bitwise. One member made to fail: the others finish and are kept, and the rerun
     submits one job that trains only the failed one."""
     data = write_tiny_course_files(tmp_path / "data")
     config = tiny_protocol_config(data)
@@ -191,3 +191,6 @@ def test_the_side_by_side_profile_trains_a_group_jobs_members_at_once(cluster, t
         ours = pd.read_parquet(remote / run / "history.parquet").drop(columns="seconds")
         theirs = pd.read_parquet(local / run / "history.parquet").drop(columns="seconds")
         pd.testing.assert_frame_equal(ours, theirs)
+        a = torch.load(remote / run / "model.pt", weights_only=True)["state_dict"]
+        b = torch.load(local / run / "model.pt", weights_only=True)["state_dict"]
+        assert all(torch.equal(a[k], b[k]) for k in a)
