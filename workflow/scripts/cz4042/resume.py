@@ -65,7 +65,7 @@ def set_rng_state(state: dict, generator: torch.Generator, device: torch.device)
 
 def load_resume_state(policy: ResumePolicy, warn: Callable[[str], None]) -> dict | None:
     """The saved state for this exact run, or None. A state that is unreadable or from
-    other hyperparameters is set aside (renamed), never resumed and never deleted."""
+    another run definition (hyperparameters, threads, device) is set aside (renamed), never resumed and never deleted."""
     if not policy.path.exists():
         return None
     try:
@@ -79,7 +79,8 @@ def load_resume_state(policy: ResumePolicy, warn: Callable[[str], None]) -> dict
     if fingerprint != policy.fingerprint:
         aside = policy.path.with_name(f"{policy.path.name}.{fingerprint[:12]}")
         policy.path.replace(aside)
-        warn(f"resume state {policy.path} is from other hyperparameters; moved to {aside}, starting afresh")
+        warn(f"resume state {policy.path} is from another run definition (hyperparameters, threads or device); "
+             f"moved to {aside}, starting afresh")
         return None
     return state
 

@@ -92,6 +92,14 @@ def resolved(spec: RunSpec) -> tuple[dict, dict]:
     return args, protocol
 
 
+def resume_policy(spec: RunSpec, run_id: str, target: torch.device) -> ResumePolicy:
+    """Where and how often the run saves its state, and what a saved state must match to
+    be resumed: the run itself and, since they change float sums, its threads and device
+    (a 1-thread state is never continued at 2 threads)."""
+    same_computation = fingerprint({"run": run_id, "threads": spec.threads, "device": str(target)})
+    return ResumePolicy(Path(spec.resume_path), spec.checkpoint_every, same_computation)
+
+
 def run(spec: RunSpec, log: Callable[[str], None] = print) -> dict:
     """Train `spec.model` under its protocol and write history, metrics and weights."""
     started = dt.datetime.now(dt.timezone.utc)
@@ -116,8 +124,8 @@ def run(spec: RunSpec, log: Callable[[str], None] = print) -> dict:
     )
     log(f"{spec.model} {json.dumps(args, sort_keys=True)} seed {spec.seed}: {count_parameters(network)} parameters, "
         f"{len(train_x)} training / {len(test_x)} test examples on {target}")
-    result = train(network, train_x, train_y, test_x, test_y, train_spec, target,
-                   ResumePolicy(Path(spec.resume_path), spec.checkpoint_every, run_id), log)
+    result = train(network, train_x, train_y, test_x, test_y, train_spec, target, resume_policy(spec, run_id, target),
+                   log)
     metrics = {
         "variant": spec.name, "model": spec.model, "model_args": args, "protocol": protocol, "seed": spec.seed,
         "precision": spec.precision, "parameters": count_parameters(network), "train_examples": len(train_x),

@@ -1,0 +1,29 @@
+"""training.run's pieces that decide whether a saved state may be continued."""
+
+import dataclasses
+
+import torch
+
+from cz4042 import resume, training
+
+
+def spec(tmp_path, threads: int) -> training.RunSpec:
+    return training.RunSpec(
+        name="baseline", model="cifar_cnn", model_args={}, protocol={}, seed=1, train_path="t", test_path="t",
+        history_path="h", metrics_path="m", weights_path="w", resume_path=str(tmp_path / "seed1.pt"),
+        checkpoint_every=5, device="cpu", deterministic=False, precision="fp32", threads=threads)
+
+
+def test_a_state_saved_at_one_thread_count_is_not_continued_at_another(tmp_path):
+    """Threads change float sums on a CPU, so a 1-thread state resumed at 2 threads
+    would make a run neither is: it is set aside and the run starts afresh."""
+    one, two = spec(tmp_path, 1), spec(tmp_path, 2)
+    cpu = torch.device("cpu")
+    saved_by = training.resume_policy(one, "run", cpu)
+    assert training.resume_policy(dataclasses.replace(one), "run", cpu) == saved_by
+    torch.save({"fingerprint": saved_by.fingerprint}, saved_by.path)
+    assert resume.load_resume_state(saved_by, print) is not None
+    messages = []
+    assert resume.load_resume_state(training.resume_policy(two, "run", cpu), messages.append) is None
+    assert not saved_by.path.exists() and any(p.name.startswith("seed1.pt.") for p in tmp_path.iterdir())
+    assert "another run definition" in messages[0]
