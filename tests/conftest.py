@@ -129,6 +129,21 @@ def run_snakemake(workdir: Path, *args: str, config: dict | None = None, check: 
     return result
 
 
+def assert_same_run(a: Path, b: Path, run: str) -> None:
+    """Run folder `run` holds the same training in workdirs a and b: every history column
+    but the wall-clock seconds, and every weight, equal bitwise."""
+    import pandas as pd
+    import torch
+
+    history_a = pd.read_parquet(a / run / "history.parquet").drop(columns="seconds")
+    history_b = pd.read_parquet(b / run / "history.parquet").drop(columns="seconds")
+    pd.testing.assert_frame_equal(history_a, history_b, check_exact=True)
+    weights_a = torch.load(a / run / "model.pt", weights_only=True)["state_dict"]
+    weights_b = torch.load(b / run / "model.pt", weights_only=True)["state_dict"]
+    assert weights_a.keys() == weights_b.keys()
+    assert all(torch.equal(weights_a[k], weights_b[k]) for k in weights_a), run
+
+
 @pytest.fixture
 def workflow_copy(tmp_path):
     return copy_workflow(tmp_path / "wf")

@@ -9,9 +9,8 @@ import time
 
 import pandas as pd
 import pytest
-import torch
-from conftest import (cifar_batch_bytes, copy_workflow, run_snakemake, tiny_protocol_config, workflow_env,
-                      write_tiny_course_files)
+from conftest import (assert_same_run, cifar_batch_bytes, copy_workflow, run_snakemake, tiny_protocol_config,
+                      workflow_env, write_tiny_course_files)
 import yaml
 
 pytestmark = pytest.mark.slow  # end-to-end Snakemake runs
@@ -30,16 +29,6 @@ def slow_config(tmp_path):
     config["partA"]["protocol"]["epochs"] = EPOCHS
     config["partA"]["baseline"] = {"c1": 50, "c2": 60, "dropout": 0.5}  # dropout: the RNG state matters
     return config
-
-
-def assert_same_run(a, b):
-    history_a = pd.read_parquet(a / RUN / "history.parquet").drop(columns="seconds")
-    history_b = pd.read_parquet(b / RUN / "history.parquet").drop(columns="seconds")
-    pd.testing.assert_frame_equal(history_a, history_b, check_exact=True)
-    weights_a = torch.load(a / RUN / "model.pt", weights_only=True)["state_dict"]
-    weights_b = torch.load(b / RUN / "model.pt", weights_only=True)["state_dict"]
-    assert weights_a.keys() == weights_b.keys()
-    assert all(torch.equal(weights_a[k], weights_b[k]) for k in weights_a)
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +84,7 @@ def test_killed_training_resumes_bitwise_identical(uninterrupted, tmp_path, how)
     result = run_snakemake(workdir, "--cores", "1", "--rerun-incomplete", RUN + "/metrics.json", config=config)
     log = (workdir / "logs/partA/baseline/seed1.log").read_text()
     assert "resumed from" in log, result.stderr[-2000:]
-    assert_same_run(workdir, reference)
+    assert_same_run(workdir, reference, RUN)
     assert not (workdir / RESUME).exists()
     if how == "SIGTERM":  # (Snakemake clears a job's log before the rerun)
         assert "SIGTERM: state saved" in output
@@ -112,11 +101,6 @@ def test_seeds_in_parallel_equal_seeds_in_sequence(tmp_path):
     histories = set()
     for target in targets:
         run = target.rsplit("/", 1)[0]
-        a = pd.read_parquet(sequential / run / "history.parquet").drop(columns="seconds")
-        b = pd.read_parquet(parallel / run / "history.parquet").drop(columns="seconds")
-        pd.testing.assert_frame_equal(a, b, check_exact=True)
-        wa = torch.load(sequential / run / "model.pt", weights_only=True)["state_dict"]
-        wb = torch.load(parallel / run / "model.pt", weights_only=True)["state_dict"]
-        assert all(torch.equal(wa[k], wb[k]) for k in wa)
-        histories.add(a.to_json())
+        assert_same_run(sequential, parallel, run)
+        histories.add(pd.read_parquet(sequential / run / "history.parquet").drop(columns="seconds").to_json())
     assert len(histories) == len(targets), "different seeds must give different runs"

@@ -4,10 +4,8 @@ import json
 import re
 from datetime import datetime
 
-import pandas as pd
 import pytest
-import torch
-from conftest import copy_workflow, run_snakemake, tiny_protocol_config, write_tiny_course_files
+from conftest import assert_same_run, copy_workflow, run_snakemake, tiny_protocol_config, write_tiny_course_files
 
 import slurm_cluster
 
@@ -60,12 +58,7 @@ def test_training_jobs_run_as_slurm_jobs_with_a_gpu_and_match_a_local_run(cluste
         assert metrics["environment"]["cuda_visible_devices"] == "0"
         assert metrics["environment"]["device"] == "cpu"  # the fake GPU is /dev/null: torch falls back
 
-        ours = pd.read_parquet(remote / run / "history.parquet").drop(columns="seconds")
-        theirs = pd.read_parquet(local / run / "history.parquet").drop(columns="seconds")
-        pd.testing.assert_frame_equal(ours, theirs)
-        a = torch.load(remote / run / "model.pt", weights_only=True)["state_dict"]
-        b = torch.load(local / run / "model.pt", weights_only=True)["state_dict"]
-        assert all(torch.equal(a[k], b[k]) for k in a)
+        assert_same_run(remote, local, run)
     # both are small runs (group train_small): one job ran them
     jobs = {json.loads((remote / run / "metrics.json").read_text())["environment"]["slurm_job_id"] for run in RUNS}
     assert len(jobs) == 1
@@ -134,12 +127,7 @@ def test_small_runs_are_packed_into_few_gpu_jobs_and_a_failure_costs_only_unfini
     run_snakemake(local, "--cores", "2", *[f"results/runs/partB/{v}/seed1/metrics.json" for v in compared],
                   config=config)
     for v in compared:
-        ours = pd.read_parquet(remote / f"results/runs/partB/{v}/seed1/history.parquet").drop(columns="seconds")
-        theirs = pd.read_parquet(local / f"results/runs/partB/{v}/seed1/history.parquet").drop(columns="seconds")
-        pd.testing.assert_frame_equal(ours, theirs)
-        a = torch.load(remote / f"results/runs/partB/{v}/seed1/model.pt", weights_only=True)["state_dict"]
-        b = torch.load(local / f"results/runs/partB/{v}/seed1/model.pt", weights_only=True)["state_dict"]
-        assert all(torch.equal(a[k], b[k]) for k in a)
+        assert_same_run(remote, local, f"results/runs/partB/{v}/seed1")
 
 
 def test_the_side_by_side_profile_trains_a_group_jobs_members_at_once(cluster, tmp_path):
@@ -188,9 +176,4 @@ def test_the_side_by_side_profile_trains_a_group_jobs_members_at_once(cluster, t
 
     run_snakemake(local, "--cores", "2", *targets, config=config)
     for run in runs.values():
-        ours = pd.read_parquet(remote / run / "history.parquet").drop(columns="seconds")
-        theirs = pd.read_parquet(local / run / "history.parquet").drop(columns="seconds")
-        pd.testing.assert_frame_equal(ours, theirs)
-        a = torch.load(remote / run / "model.pt", weights_only=True)["state_dict"]
-        b = torch.load(local / run / "model.pt", weights_only=True)["state_dict"]
-        assert all(torch.equal(a[k], b[k]) for k in a)
+        assert_same_run(remote, local, run)
