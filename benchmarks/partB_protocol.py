@@ -135,7 +135,7 @@ def _seconds(work) -> float:
     return time.perf_counter() - started
 
 
-def compare(variants: list[str], args, note_start: float) -> "pd.DataFrame":
+def compare(variants: list[str], args) -> "pd.DataFrame":
     """Seconds per epoch of each variant with REV's package and with this checkout's."""
     import pandas as pd
 
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     variants = args.only or [v for v in config["partB"]["variants"] if v not in ablations]
     started = time.time()
     if not args.profile:
-        table, name = compare(variants, args, started), "partB_protocol"
+        table, name = compare(variants, args), "partB_protocol"
         note = (f"Part B, 1 thread per job, fastest of {args.epochs} epochs per variant and version, x"
                 f"{args.protocol_epochs} epochs; before = git {args.baseline}, now = this checkout")
         shown = table.drop(columns=["baseline", "threads"])
