@@ -34,6 +34,17 @@ def test_starter_init_is_truncated_normal_with_the_starter_stds():
         assert torch.count_nonzero(layer.bias) == 0
 
 
+def test_fan_in_init_takes_each_layers_own_fan_in():
+    """The fan-in ablation: C2 from its C1 maps, the dense layers from fan-in alone."""
+    torch.manual_seed(0)
+    model = models.build_model("cifar_cnn", c1=50, c2=60, init="fan_in")
+    for layer, std in ((model.conv1, 1 / math.sqrt(243)), (model.conv2, 1 / math.sqrt(50 * 25)),
+                       (model.fc3, 1 / math.sqrt(960)), (model.fc4, 1 / math.sqrt(300))):
+        w = layer.weight
+        assert w.abs().max() <= 2 * std + 1e-7
+        assert abs(w.std().item() - 0.88 * std) < 0.1 * std
+
+
 def test_text_model_parameter_counts():
     char_cnn = models.build_model("char_cnn")
     assert char_cnn.conv1.weight.numel() + char_cnn.conv1.bias.numel() == 10 * 20 * 256 + 10
