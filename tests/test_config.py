@@ -79,8 +79,9 @@ def test_variant_views_carry_only_that_variant():
     assert run["protocol"]["optimizer"] == {"name": "adam", "lr": 0.01}
     grid = cfg.cifar_run(CONFIG, "grid_256x512")
     assert grid["model_args"] == {"f3": 300, "init": "starter", "c1": 256, "c2": 512}
-    fan_in = cfg.cifar_run(CONFIG, "baseline_fan_in_init")
-    assert fan_in["model_args"] == {"f3": 300, "init": "fan_in", "c1": 50, "c2": 60}
+    fan_in = broken("partA.extra.fan_in", {"c1": 50, "c2": 60, "init": "fan_in"})
+    cfg.validate(fan_in, SCHEMA)
+    assert cfg.cifar_run(fan_in, "fan_in")["model_args"] == {"f3": 300, "init": "fan_in", "c1": 50, "c2": 60}
     best = cfg.on_best_run(CONFIG, "dropout")
     assert best["model_args"]["dropout"] == 0.5 and best["protocol_overrides"] == {}
     with pytest.raises(PipelineError, match="unknown Part B variant 'nope'"):

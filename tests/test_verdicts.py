@@ -115,6 +115,19 @@ def test_ablations_table_sets_each_beside_its_target():
     assert "| far_title" in markdown and "not run" in markdown
 
 
+def test_an_ablation_effect_within_the_spread_needs_three_seeds():
+    """spread's seeds span 2 sd = 9 points: an ablation 3 points off is provisional
+    until it has 3 seeds; one 20 points off (far_title) is clear with one."""
+    ablations = {**ABLATIONS, "spread_x": {"part": "partB", "targets": "spread", "hypothesis": "h"}}
+    for seeds, provisional in (([1], True), ([1, 2, 3], False)):
+        runs = pd.concat([RUNS, pd.DataFrame([run("spread_x", s, 0.775 + s / 1000) for s in seeds])])
+        frame = verdicts.ablations_table(runs, REFERENCE, ablations, PROTOCOLS, TOL).set_index("ablation")
+        assert frame.loc["spread_x", "effect_within_spread"] and frame.loc["spread_x", "provisional"] == provisional
+        assert not frame.loc["far_title", "effect_within_spread"] and not frame.loc["far_title", "provisional"]
+    markdown = verdicts.ablations_markdown(frame.reset_index(), "A", [])
+    assert "(within the spread)" in markdown and "provisional" not in markdown
+
+
 def test_an_ablation_that_wrecks_the_accuracy_explains_no_loss():
     """far's loss (1e-5 in the report) is matched by an ablation at 40% accuracy only if
     that ablation also lands inside the accuracy band."""

@@ -320,6 +320,11 @@ def ablation_names(part):
     ]
 
 
+def ablation_seeds(entry):
+    """An ablation's seeds: the main variants' where its effect needs them to tell."""
+    return config["seeds"] if entry.get("main_seeds") else config["ablations"]["seeds"]
+
+
 def verdict_runs(name):
     """The runs (file `name` of each) behind the verdicts: every variant with a report
     number and every ablation. Reading committed records, only those that exist: the
@@ -334,7 +339,7 @@ def verdict_runs(name):
     ablation_runs = [
         run_outputs(entry["part"], ablation, seed, name)
         for ablation, entry in config["ablations"]["variants"].items()
-        for seed in config["ablations"]["seeds"]
+        for seed in ablation_seeds(entry)
     ]
     paths = list(dict.fromkeys(report_runs + ablation_runs))
     if reading_records():

@@ -23,5 +23,7 @@ with reported(log):
     write_text(out.md, verdicts.reproduction_markdown(table, "Does it reproduce the report?", notes))
     ablations = verdicts.ablations_table(runs, reference, p.ablations, protocols, tolerance)
     write_csv(out.ablations_csv, ablations)
-    write_text(out.ablations_md, verdicts.ablations_markdown(ablations, "Ablations: one hypothesis per gap", notes))
+    spread = (f"An effect within the spread ({tolerance.accuracy_sd:g} sd of the target's seeds) needs "
+              f"{tolerance.min_seeds} seeds of the ablation to tell from noise; with fewer it is provisional.")
+    write_text(out.ablations_md, verdicts.ablations_markdown(ablations, "Ablations: one hypothesis per gap", notes + [spread]))
     log(f"{out.csv}: {len(table)} report numbers, {verdicts.verdict_counts(table)}; {len(ablations)} ablations")

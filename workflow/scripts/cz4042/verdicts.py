@@ -207,7 +207,9 @@ def verdict_counts(table: pd.DataFrame) -> dict[str, int]:
 def ablations_table(runs: pd.DataFrame, reference: pd.DataFrame, ablations: dict[str, dict],
                     protocols: dict[str, dict], tol: Tolerance) -> pd.DataFrame:
     """Each ablation beside its target: the report's accuracy and loss, ours as run, the
-    ablation's; whether the ablation lands inside the target's band."""
+    ablation's; whether the ablation lands inside the target's band. An effect within
+    the target's spread (accuracy_sd x its sd) needs min_seeds seeds of the ablation to
+    tell from noise: with fewer, the row is provisional."""
     report = reference.drop_duplicates("variant").set_index("variant")
     rows = []
     for name, entry in ablations.items():
@@ -219,13 +221,16 @@ def ablations_table(runs: pd.DataFrame, reference: pd.DataFrame, ablations: dict
         band = accuracy_band(target, tol) if target else tol.accuracy_points
         inside = bool(ablation and not math.isnan(reported) and within("test_accuracy", ablation.mean, reported, band, tol))
         loss = stats(qualified, name, "loss_mean")
+        effect = (ablation.mean - target.mean) if (ablation and target) else math.nan
+        within_spread = bool(target and target.n > 1 and abs(effect) <= tol.accuracy_sd * target.sd)
         rows.append({
             "ablation": name, "part": entry["part"], "targets": entry["targets"], "hypothesis": entry["hypothesis"],
             "report_accuracy": reported, "target_accuracy": target.mean if target else math.nan,
             "target_sd": target.sd if target else math.nan, "target_seeds": target.n if target else 0,
             "ablation_accuracy": ablation.mean if ablation else math.nan,
             "ablation_sd": ablation.sd if ablation else math.nan, "ablation_seeds": ablation.n if ablation else 0,
-            "effect": (ablation.mean - target.mean) if (ablation and target) else math.nan,
+            "effect": effect, "effect_within_spread": within_spread,
+            "provisional": within_spread and ablation.n < tol.min_seeds,
             "inside_band": inside if ablation else None,
             "report_train_loss": report["final_train_loss"].get(entry["targets"], math.nan),
             "target_train_loss": stats(qualified, entry["targets"], "loss_mean").mean if target else math.nan,
@@ -281,8 +286,11 @@ def ablations_markdown(table: pd.DataFrame, title: str, notes: list[str]) -> str
         "report %": [_pct(v) for v in table["report_accuracy"]],
         "ours as run %": [_pct(m, s, n) for m, s, n in zip(table["target_accuracy"], table["target_sd"], table["target_seeds"])],
         "ablation %": [_pct(m, s, n) for m, s, n in zip(table["ablation_accuracy"], table["ablation_sd"], table["ablation_seeds"])],
-        "effect pts": ["—" if math.isnan(e) else f"{100 * e:+.1f}" for e in table["effect"]],
-        "inside report band": ["not run" if v is None else ("yes" if v else "no") for v in table["inside_band"]],
+        "effect pts": ["—" if math.isnan(e) else f"{100 * e:+.1f}" + (" (within the spread)" if w else "")
+                       for e, w in zip(table["effect"], table["effect_within_spread"])],
+        "inside report band": ["not run" if v is None else ("yes" if v else "no")
+                               + (" (provisional: n below the seeds required)" if p else "")
+                               for v, p in zip(table["inside_band"], table["provisional"])],
         "train loss: report / ours / ablation": [
             " / ".join("—" if np.isnan(x) else f"{x:.3g}" for x in (r, t, a))
             for r, t, a in zip(table["report_train_loss"], table["target_train_loss"], table["ablation_train_loss"])],
