@@ -240,6 +240,10 @@ def ablations_table(runs: pd.DataFrame, reference: pd.DataFrame, ablations: dict
 
 
 # ----------------------------------------------------------------------------- markdown
+# Appended to a verdict or an ablation resting on fewer seeds than tolerance.min_seeds.
+PROVISIONAL = " (provisional: n below the seeds required)"
+
+
 def _pct(mean: float, sd: float = math.nan, n: int | None = None) -> str:
     if mean is None or (isinstance(mean, float) and math.isnan(mean)):
         return "—"
@@ -262,7 +266,7 @@ def reproduction_markdown(table: pd.DataFrame, title: str, notes: list[str]) -> 
         "report": [_value(m, v) for m, v in zip(table["metric"], table["report"])],
         "ours": [_value(m, v, s, n) for m, v, s, n in zip(table["metric"], table["ours"], table["ours_sd"], table["seeds"])],
         "Δ": [_delta(m, d, r, o) for m, d, r, o in zip(table["metric"], table["delta"], table["report"], table["ours"])],
-        "verdict": [v + (" (provisional: n below the seeds required)" if p else "")
+        "verdict": [v + (PROVISIONAL if p else "")
                     for v, p in zip(table["verdict"], table["provisional"])],
         "protocol": table["protocol"],
     })
@@ -289,7 +293,7 @@ def ablations_markdown(table: pd.DataFrame, title: str, notes: list[str]) -> str
         "effect pts": ["—" if math.isnan(e) else f"{100 * e:+.1f}" + (" (within the spread)" if w else "")
                        for e, w in zip(table["effect"], table["effect_within_spread"])],
         "inside report band": ["not run" if v is None else ("yes" if v else "no")
-                               + (" (provisional: n below the seeds required)" if p else "")
+                               + (PROVISIONAL if p else "")
                                for v, p in zip(table["inside_band"], table["provisional"])],
         "train loss: report / ours / ablation": [
             " / ".join("—" if np.isnan(x) else f"{x:.3g}" for x in (r, t, a))
