@@ -38,7 +38,7 @@ def test_shipped_config_and_quick_profile_are_valid():
 @pytest.mark.parametrize("path, value, message", [
     ("partA.protocol.epochs", 0, "config key partA.protocol.epochs: 0 is less than the minimum of 1"),
     ("partA.protocol.epochs", -5, "config key partA.protocol.epochs: -5 is less than the minimum of 1"),
-    ("partB.protocol.batch_size", "many", "config key partB.protocol.batch_size: 'many' is not of type 'integer'"),
+    ("partB.protocol.batch_size", "many", "config key partB.protocol.batch_size: 'many' does not match '^full$'"),
     ("partA.colour", "red", "config key partA: Additional properties are not allowed ('colour' was unexpected)"),
     ("partB.variants.word_gru3", {"model": "transformer"}, "config key partB.variants.word_gru3.model: 'transformer' is not one of"),
     ("partA.on_best.adam.optimizer", {"name": "adagrad", "lr": 0.1}, "config key partA.on_best.adam.optimizer.name: 'adagrad' is not one of"),

@@ -152,3 +152,32 @@ def test_deterministic_switch_turns_on_deterministic_algorithms(monkeypatch):
     finally:
         torch.use_deterministic_algorithms(False)
         torch.backends.cudnn.benchmark = False
+
+
+def test_a_chunked_gradient_is_the_batch_gradient():
+    """gradient_chunk sums the same mean gradient in pieces: one full-batch step with
+    chunks of 50 lands where the unchunked step does, within float rounding."""
+    x, y = blobs(200)
+    weights = []
+    for chunk in (None, 50):
+        model = fresh_model(dropout=0.0)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        loss = engine.batch_gradient(model, x, y, torch.arange(200), spec(batch_size=200, gradient_chunk=chunk),
+                                     DEVICE)
+        optimizer.step()
+        weights.append((loss.item(), [p.detach().clone() for p in model.parameters()]))
+    (loss_whole, whole), (loss_chunked, chunked) = weights
+    assert loss_chunked == pytest.approx(loss_whole, rel=1e-6)
+    for a, b in zip(whole, chunked):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-7)
+
+
+def test_other_test_sets_are_recorded_and_change_nothing():
+    x, y = blobs()
+    tx, ty = blobs(64, seed=1)
+    plain = engine.train(fresh_model(), x, y, tx, ty, spec(), DEVICE, log=lambda m: None)
+    both = engine.train(fresh_model(), x, y, tx, ty, spec(), DEVICE, log=lambda m: None,
+                        other_tests={"unscaled": (tx * 255, ty)})
+    assert list(both.history.columns) == engine.HISTORY_COLUMNS + ["test_loss_unscaled", "test_accuracy_unscaled"]
+    assert comparable(plain.history).equals(comparable(both.history)[comparable(plain.history).columns])
+    assert not both.history["test_loss_unscaled"].equals(both.history["test_loss"])

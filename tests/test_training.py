@@ -27,3 +27,22 @@ def test_a_state_saved_at_one_thread_count_is_not_continued_at_another(tmp_path)
     assert resume.load_resume_state(training.resume_policy(two, "run", cpu), messages.append) is None
     assert not saved_by.path.exists() and any(p.name.startswith("seed1.pt.") for p in tmp_path.iterdir())
     assert "another run definition" in messages[0]
+
+
+def test_batch_size_full_is_one_step_on_the_whole_training_set():
+    assert training.batch_size_of({"batch_size": "full"}, 10_000) == 10_000
+    assert training.batch_size_of({"batch_size": 128}, 10_000) == 128
+
+
+def test_the_unscaled_reading_tests_raw_pixels_of_image_runs_only(tmp_path):
+    import numpy as np
+    from cz4042 import cifar
+    from cz4042.atomic import write_parquet
+
+    pixels = np.arange(2 * 3072, dtype=np.int64).reshape(2, 3072) % 256
+    path = tmp_path / "test.parquet"
+    write_parquet(str(path), cifar.to_table(pixels.astype(np.uint8), np.array([3, 5])))
+    assert training.other_tests("image", str(path), {"unscaled_test_reading": False}) == {}
+    assert training.other_tests("char", str(path), {"unscaled_test_reading": True}) == {}
+    x, y = training.other_tests("image", str(path), {"unscaled_test_reading": True})["unscaled"]
+    assert x.dtype == torch.float32 and float(x.max()) == 255.0 and y.tolist() == [3, 5]

@@ -18,7 +18,8 @@ from .errors import PipelineError
 # the last three choose its inputs (char_field: the DBpedia field the char models read;
 # cifar_layout and pixel_scaling: how CIFAR rows become images).
 PROTOCOL_KEYS = ("epochs", "batch_size", "drop_last", "optimizer", "grad_clip", "train_subset", "eval_batch_size",
-                 "char_field", "cifar_layout", "pixel_scaling")
+                 "char_field", "cifar_layout", "pixel_scaling", "unscaled_test_reading",
+                 "gradient_chunk")
 # The keys each optimizer takes besides name and lr (optim.build_optimizer reads these).
 OPTIMIZER_KEYS = {
     "sgd": (),

@@ -35,6 +35,10 @@ class TrainSpec:
     # fp32 (default, the reference numbers), bf16 (autocast on CPUs/GPUs that support
     # it) or tf32 (CUDA matmuls and convolutions in TF32): opt-in speed over exactness.
     precision: str = "fp32"
+    # Compute a batch's mean gradient over chunks of this many examples (None: at once).
+    # The same gradient summed in another order: a full batch of 10,000 CIFAR images
+    # then needs ~1 GB instead of ~5 and runs 2-3x faster on a CPU.
+    gradient_chunk: int | None = None
 
 
 @dataclass
@@ -91,14 +95,27 @@ def run_batches(model, optimizer, x, y, start: EpochStart, batches: int, spec: T
         stop(batch, loss_sum)
         index = order[batch * spec.batch_size:(batch + 1) * spec.batch_size]
         optimizer.zero_grad(set_to_none=True)
-        with autocast(device, spec.precision):
-            loss = F.cross_entropy(model(x[index]).float(), y[index])
-        loss.backward()
+        loss = batch_gradient(model, x, y, index, spec, device)
         clip_gradients(model.parameters(), spec.grad_clip)
         optimizer.step()
         last = loss.detach()
         loss_sum += last.double()
     return loss_sum, last
+
+
+def batch_gradient(model, x, y, index, spec: TrainSpec, device: torch.device) -> torch.Tensor:
+    """Back-propagate the batch's mean cross-entropy (in chunks of spec.gradient_chunk
+    examples, each weighted by its share of the batch); return that mean."""
+    chunk = spec.gradient_chunk or len(index)
+    total = torch.zeros((), device=device)
+    for part in index.split(chunk):
+        with autocast(device, spec.precision):
+            loss = F.cross_entropy(model(x[part]).float(), y[part])
+        if len(part) < len(index):
+            loss = loss * (len(part) / len(index))
+        loss.backward()
+        total = total + loss.detach()
+    return total
 
 
 def resume_from(policy: ResumePolicy | None, model, optimizer, shuffle, device, log
@@ -119,12 +136,17 @@ def resume_from(policy: ResumePolicy | None, model, optimizer, shuffle, device, 
 
 def train(model: nn.Module, train_x: torch.Tensor, train_y: torch.Tensor, test_x: torch.Tensor,
           test_y: torch.Tensor, spec: TrainSpec, device: torch.device, resume: ResumePolicy | None = None,
-          log: Callable[[str], None] = print) -> TrainResult:
+          log: Callable[[str], None] = print,
+          other_tests: dict[str, tuple[torch.Tensor, torch.Tensor]] | None = None) -> TrainResult:
     """Mini-batch training with a reshuffle per epoch; evaluates on the test set after
-    every epoch. The model must already be initialised (seeded) by the caller."""
+    every epoch. The model must already be initialised (seeded) by the caller.
+    `other_tests` ({name: (x, y)}) are further test sets evaluated after every epoch
+    (columns test_loss_<name>, test_accuracy_<name>); they never touch the weights or
+    a random number, so a run's numbers are the same with or without them."""
     configure_precision(device, spec.precision)
     model.to(device).train()
     train_x, train_y, test_x, test_y = (t.to(device) for t in (train_x, train_y, test_x, test_y))
+    other_tests = {name: (x.to(device), y.to(device)) for name, (x, y) in (other_tests or {}).items()}
     optimizer = build_optimizer(model.parameters(), spec.optimizer)
     shuffle = torch.Generator().manual_seed(spec.seed)
     torch.manual_seed(spec.seed)  # dropout masks
@@ -151,11 +173,15 @@ def train(model: nn.Module, train_x: torch.Tensor, train_y: torch.Tensor, test_x
 
             loss_sum, last = run_batches(model, optimizer, train_x, train_y, start, batches, spec, device, stop)
             test_loss, test_accuracy = evaluate(model, test_x, test_y, spec.eval_batch_size, spec.precision)
+            other = {}
+            for name, (x, y) in other_tests.items():
+                other[f"test_loss_{name}"], other[f"test_accuracy_{name}"] = evaluate(
+                    model, x, y, spec.eval_batch_size, spec.precision)
             history.append({
                 "epoch": epoch, "train_loss": loss_sum.item() / batches,
                 "train_loss_last_batch": last.item() if last is not None else float("nan"),
                 "test_loss": test_loss, "test_accuracy": test_accuracy,
-                "seconds": start.seconds_before + time.perf_counter() - started,
+                "seconds": start.seconds_before + time.perf_counter() - started, **other,
             })
             log_epoch(history, spec.epochs, log)
             if not math.isfinite(history[-1]["train_loss"]):
@@ -167,8 +193,12 @@ def train(model: nn.Module, train_x: torch.Tensor, train_y: torch.Tensor, test_x
                 if sigterm.raised:
                     log(f"SIGTERM: state saved to {resume.path} after epoch {epoch}")
                     raise Interrupted(str(resume.path))
-    frame = pd.DataFrame(history, columns=HISTORY_COLUMNS)
+    frame = pd.DataFrame(history, columns=HISTORY_COLUMNS + other_test_columns(other_tests))
     return TrainResult(frame, diverged, str(device), resumed_from, optimizer.state_dict())
+
+
+def other_test_columns(other_tests: dict) -> list[str]:
+    return [f"test_{what}_{name}" for name in other_tests for what in ("loss", "accuracy")]
 
 
 def log_epoch(history: list[dict], epochs: int, log: Callable[[str], None]) -> None:

@@ -72,6 +72,26 @@ def load_inputs(input_kind: str, train_path: str, test_path: str, protocol: dict
             torch.from_numpy(test_y))
 
 
+def other_tests(input_kind: str, test_path: str, protocol: dict) -> dict:
+    """Further test sets a run evaluates after every epoch, by name: `unscaled`, the
+    test images as raw 0..255 floats (the later 2019 starter scaled trainX only, so
+    its network was tested on unscaled images), when the protocol's
+    unscaled_test_reading is set."""
+    if input_kind != "image" or not protocol.get("unscaled_test_reading", False):
+        return {}
+    test_px, test_y = cifar.read_images(test_path)
+    if protocol.get("cifar_layout", "planar") == "starter_reshape":
+        test_px = cifar.starter_layout(test_px)
+    return {"unscaled": (torch.from_numpy(test_px.astype(np.float32)), torch.from_numpy(test_y))}
+
+
+def batch_size_of(protocol: dict, train_examples: int) -> int:
+    """The protocol's batch size; `full` is the whole training set: one gradient step
+    per epoch, as the 2019 Part A starter's `sess.run(train_step, {x: trainX, ...})`."""
+    size = protocol["batch_size"]
+    return train_examples if size == "full" else size
+
+
 def vocabulary_size(vocab_path: str) -> int:
     import pyarrow.parquet as pq
 
@@ -113,19 +133,20 @@ def run(spec: RunSpec, log: Callable[[str], None] = print) -> dict:
     inputs = {"train": file_digest(spec.train_path, "sha256"), "test": file_digest(spec.test_path, "sha256")}
     run_id = fingerprint({"model": spec.model, "model_args": args, "protocol": protocol, "seed": spec.seed,
                           "inputs": inputs, "precision": spec.precision})
-    train_x, train_y, test_x, test_y = load_inputs(model_entry(spec.model).input_kind, spec.train_path,
-                                                   spec.test_path, protocol)
+    input_kind = model_entry(spec.model).input_kind
+    train_x, train_y, test_x, test_y = load_inputs(input_kind, spec.train_path, spec.test_path, protocol)
     torch.manual_seed(spec.seed)
     network = build_model(spec.model, **args)
     train_spec = TrainSpec(
-        epochs=protocol["epochs"], batch_size=protocol["batch_size"], optimizer=protocol["optimizer"],
+        epochs=protocol["epochs"], batch_size=batch_size_of(protocol, len(train_x)), optimizer=protocol["optimizer"],
         seed=spec.seed, drop_last=protocol["drop_last"], grad_clip=protocol["grad_clip"],
         eval_batch_size=protocol["eval_batch_size"], precision=spec.precision,
+        gradient_chunk=protocol.get("gradient_chunk"),
     )
     log(f"{spec.model} {json.dumps(args, sort_keys=True)} seed {spec.seed}: {count_parameters(network)} parameters, "
         f"{len(train_x)} training / {len(test_x)} test examples on {target}")
     result = train(network, train_x, train_y, test_x, test_y, train_spec, target, resume_policy(spec, run_id, target),
-                   log)
+                   log, other_tests(input_kind, spec.test_path, protocol))
     metrics = {
         "variant": spec.name, "model": spec.model, "model_args": args, "protocol": protocol, "seed": spec.seed,
         "precision": spec.precision, "parameters": count_parameters(network), "train_examples": len(train_x),
@@ -160,4 +181,16 @@ def outcome(result: TrainResult) -> dict:
         "last_finite_train_loss": float(history["train_loss"][finite].iloc[-1]) if finite.any() else None,
         "total_seconds": float(history["seconds"].sum()),
         "resumed_from_epoch": result.resumed_from_epoch,
+        **other_test_outcome(history),
     }
+
+
+def other_test_outcome(history: pd.DataFrame) -> dict:
+    """Final and best accuracy on each further test set (see `other_tests`)."""
+    outcome = {}
+    for column in history.columns:
+        if column.startswith("test_accuracy_"):
+            name = column.removeprefix("test_accuracy_")
+            outcome[f"final_test_accuracy_{name}"] = float(history[column].iloc[-1])
+            outcome[f"best_test_accuracy_{name}"] = float(history[column].max())
+    return outcome
