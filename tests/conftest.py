@@ -154,6 +154,7 @@ def tiny_protocol_config(data: dict) -> dict:
     return {
         "profile": "tiny",
         "seeds": [1],
+        "more_seeds": {"rows": []},
         "checkpoint_every": 1,
         "course_files": data,
         "partA": {

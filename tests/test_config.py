@@ -79,9 +79,7 @@ def test_variant_views_carry_only_that_variant():
     assert run["protocol"]["optimizer"] == {"name": "adam", "lr": 0.01}
     grid = cfg.cifar_run(CONFIG, "grid_256x512")
     assert grid["model_args"] == {"f3": 300, "init": "starter", "c1": 256, "c2": 512}
-    fan_in = broken("partA.extra.fan_in", {"c1": 50, "c2": 60, "init": "fan_in"})
-    cfg.validate(fan_in, SCHEMA)
-    assert cfg.cifar_run(fan_in, "fan_in")["model_args"] == {"f3": 300, "init": "fan_in", "c1": 50, "c2": 60}
+    assert cfg.cifar_run(CONFIG, "baseline_fan_in")["model_args"] == {"f3": 300, "init": "fan_in", "c1": 50, "c2": 60}
     best = cfg.on_best_run(CONFIG, "dropout")
     assert best["model_args"]["dropout"] == 0.5 and best["protocol_overrides"] == {}
     with pytest.raises(PipelineError, match="unknown Part B variant 'nope'"):
@@ -101,14 +99,20 @@ def test_variant_views_carry_only_that_variant():
      "config key partB.variants.word_rnn.readout: only an LSTM has a cell state to read (word_rnn with cell gru)"),
     ("partB.variants.word_cnn", {"model": "word_cnn", "readout": "ch"},
      "config key partB.variants.word_cnn.readout: only an LSTM has a cell state to read (word_cnn with cell none)"),
-    ("ablations.variants.char_gru_title", {"part": "partB", "targets": "char_rnn", "hypothesis": "h"},
-     "config key ablations.variants.char_gru_title: no such variant in partB.variants"),
-    ("ablations.variants.char_cnn_title", {"part": "partB", "targets": "char_cnn9", "hypothesis": "h"},
-     "config key ablations.variants.char_cnn_title.targets: unknown partB variant 'char_cnn9'"),
-    ("partA.extra.baseline", {"c1": 5, "c2": 5},
-     "config key partA.extra.baseline: the name is also a baseline, grid or on-best variant"),
+    ("hypotheses.title.touches", ["char_cnn9"],
+     "config key hypotheses.title.touches.0: 'char_cnn9' is not a row of the report"),
+    ("hypotheses.title.touches", ["word_cnn"],
+     "config key hypotheses (word_cnn_title).char_field: only char models read a char field"),
+    ("hypotheses.norm.switch", {"grad_clip": {"mode": "value", "threshold": 2}},
+     "config key hypotheses.norm.switch: changes nothing on row 'word_vanilla_2layer_clipped'"),
+    ("hypotheses.full_batch.touches", ["momentum"],
+     "config key hypotheses.full_batch.touches.0: row 'momentum' has no fixed variant to switch"),
+    ("hypotheses.unscaled.switch", {"init": "torch"},
+     "config key hypotheses.unscaled: give exactly one of switch (variant keys) or reading (a column)"),
+    ("worlds.starter_2019", ["title", "tf2"], "config key worlds.starter_2019.1: no hypothesis 'tf2'"),
+    ("more_seeds.rows", ["word_gru9"], "config key more_seeds.rows.0: 'word_gru9' is not a row of the report"),
 ])
-def test_switches_a_variant_cannot_use_are_rejected(path, value, message):
+def test_switches_and_hypotheses_a_variant_cannot_use_are_rejected(path, value, message):
     with pytest.raises(PipelineError) as error:
         cfg.validate(broken(path, value), SCHEMA)
     assert str(error.value).startswith(message)
@@ -143,3 +147,18 @@ def test_command_line_values_given_as_strings_are_read_as_yaml():
     config["seeds"] = ["one"]
     with pytest.raises(PipelineError, match="config key seeds.0: 'one' is not of type 'integer'"):
         cfg.validate(config, SCHEMA)
+
+
+def test_a_hypothesis_derives_one_variant_per_touched_row_and_a_world_combines_them():
+    """An ablation is declared once, as a hypothesis: its variants are the rows' own
+    entries plus its switch; a world's variant applies every hypothesis touching a row."""
+    from cz4042 import hypotheses
+
+    derived = hypotheses.derived_variants(CONFIG)
+    assert {n for n, a in derived.items() if a.hypotheses == ("title",)} == {
+        "char_cnn_title", "char_cnn_dropout_title", "char_rnn_title", "char_rnn_dropout_title"}
+    run = cfg.text_run(CONFIG, "char_cnn_dropout_title_pool")
+    assert run["model_args"] == {"dropout": 0.5, "dropout_at": "pool"} and run["protocol"]["char_field"] == "title"
+    world = hypotheses.world_variants(CONFIG, "starter_2019")
+    assert world["word_rnn"].name == "word_rnn_tf1" and "word_cnn" not in world
+    assert cfg.cifar_run(CONFIG, "grid_10x10_full_batch")["protocol"]["batch_size"] == "full"

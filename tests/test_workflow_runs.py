@@ -89,7 +89,7 @@ def test_html_report_lists_every_table_and_figure_with_captions(tiny_run):
     html = (workdir / "results/report.html").read_text()
     for name in FIGURES:
         assert f"{name}.png" in html, name
-    for name in TABLES + ["reproduction", "ablations"]:
+    for name in TABLES + ["reproduction", "ablations", "claims"]:
         assert f"{name}.csv" in html, name
     assert "reproduction.png" in html
     assert "Part A" in html and "Part B" in html and "Verdicts" in html
@@ -125,9 +125,13 @@ def test_every_report_number_has_a_verdict_and_a_shortened_protocol_fills_none(t
     assert len(verdicts) == REPORT_NUMBERS
     assert set(verdicts["verdict"]) == {"not run"}
     measured = verdicts[verdicts["table"] != "partA_grid"]  # every variant ran, for 1 epoch
-    assert measured["protocol"].eq("shortened only (1 epochs): not used").all()
+    assert measured["protocol"].eq("other protocol only (1 epochs): not used").all()
     ablations = pd.read_csv(workdir / "results/tables/ablations.csv")
-    assert set(ablations["ablation"]) == set(yaml_config(workdir)["ablations"]["variants"])
+    assert set(ablations["hypothesis"]) == set(yaml_config(workdir)["hypotheses"])  # every one, on every row it touches
+    trained = {p.parent.name for p in (workdir / "results/runs").glob("*/*/seed1")}
+    switched = ablations[ablations["variant"] != ablations["row"]]
+    assert set(switched["variant"]) - trained == set(), "a derived ablation variant was not trained"
+    assert set(pd.read_csv(workdir / "results/tables/claims.csv")["verdict"]) <= {"not run"}
     assert (workdir / "results/figures/reproduction.png").read_bytes()[:4] == b"\x89PNG"
 
 

@@ -6,6 +6,7 @@ from snakemake.exceptions import WorkflowError
 try:
     from cz4042 import codedeps
     from cz4042 import config as cfg
+    from cz4042 import hypotheses
     from cz4042.errors import PipelineError
 except ModuleNotFoundError:
     raise WorkflowError(
@@ -29,7 +30,9 @@ def code_of(script):
 
 
 REFERENCE = "workflow/reference/report_2019.csv"
-REPORT_PROTOCOL = "workflow/reference/report_protocol.csv"
+REPORT_PROTOCOL = "workflow/reference/report_protocol.yaml"
+REPORT_CLAIMS = "workflow/reference/report_claims.csv"
+PEERS = "workflow/reference/peers.csv"
 
 
 def check_config():
@@ -113,10 +116,16 @@ def run_outputs(family, variant, seed, name="metrics.json"):
     return f"{run_dir(family, variant, seed)}/{name}"
 
 
+def seeds_of(variant):
+    """A variant's seeds: `seeds`, and more_seeds for a row that needs them."""
+    more = config["more_seeds"]
+    return config["seeds"] + (more["seeds"] if variant in more["rows"] else [])
+
+
 def all_runs(family, variants, name="metrics.json"):
     """File `name` of every seed of every variant; reading committed records, only those
     that exist (tables then show each row's n)."""
-    paths = [run_outputs(family, v, s, name) for v in variants for s in config["seeds"]]
+    paths = [run_outputs(family, v, s, name) for v in variants for s in seeds_of(v)]
     return [p for p in paths if Path(p).exists()] if reading_records() else paths
 
 
@@ -144,9 +153,7 @@ def char_fields():
     """Every field some char model reads: text_inputs.char_field and the variants' own."""
     fields = {config["text_inputs"]["char_field"]}
     fields |= {
-        v["char_field"]
-        for v in config["partB"]["variants"].values()
-        if "char_field" in v
+        v["char_field"] for v in cfg.text_variants(config).values() if "char_field" in v
     }
     return sorted(fields)
 
@@ -240,7 +247,7 @@ def partB_tables():
 def verdict_outputs():
     return [
         f"results/tables/{name}.{ext}"
-        for name in ("reproduction", "ablations")
+        for name in ("reproduction", "ablations", "claims")
         for ext in ("csv", "md")
     ] + ["results/figures/reproduction.png"]
 
@@ -312,36 +319,48 @@ def protocol_caption(part):
     return text
 
 
-def ablation_names(part):
-    return [
-        name
-        for name, entry in config["ablations"]["variants"].items()
-        if entry["part"] == part
-    ]
+def derived_names(part):
+    """The variants derived from the hypotheses and worlds (config `hypotheses`, `worlds`)."""
+    return [n for n, a in hypotheses.derived_variants(config).items() if a.part == part]
 
 
-def ablation_seeds(entry):
-    """An ablation's seeds: the main variants' where its effect needs them to tell."""
-    return config["seeds"] if entry.get("main_seeds") else config["ablations"]["seeds"]
+def verdict_rules():
+    """The numbers of docs/verdicts.md (config `reproduction`, but where records live)."""
+    return {k: v for k, v in config["reproduction"].items() if k != "records"}
+
+
+def world_rows():
+    """{world: {row: [variant, switch]}} for the rows each world changes."""
+    worlds = {}
+    for world in config["worlds"]:
+        changed = hypotheses.world_variants(config, world).items()
+        worlds[world] = {
+            row: [v.name, hypotheses.derived_entry(config, v, {})]
+            for row, v in changed
+        }
+    return worlds
+
+
+def report_row_parts():
+    """{row: part} of every variant that stands for a report row."""
+    names = partA_names()
+    rows = {v: "partA" for v in ["baseline"] + names["grid"] + names["on_best"]}
+    rows.update({v: "partB" for v in partB_dropout_variants() + config["partB"]["rnn_table"]})
+    return rows
 
 
 def verdict_runs(name):
     """The runs (file `name` of each) behind the verdicts: every variant with a report
-    number and every ablation. Reading committed records, only those that exist: the
-    verdict of a missing run is `not run`."""
-    report_runs = (
+    number and every variant derived from a hypothesis or world. Reading committed
+    records, only those that exist: the verdict of a missing run is `not run`."""
+    paths = (
         all_runs("partA", ["baseline"] + partA_names()["grid"], name)
         + all_runs("partA_best", partA_names()["on_best"], name)
-        + all_runs(
-            "partB", partB_dropout_variants() + config["partB"]["rnn_table"], name
-        )
+        + all_runs("partB", partB_dropout_variants() + config["partB"]["rnn_table"], name)
+        + all_runs("partA", derived_names("partA"), name)
+        + all_runs("partB", derived_names("partB"), name)
     )
-    ablation_runs = [
-        run_outputs(entry["part"], ablation, seed, name)
-        for ablation, entry in config["ablations"]["variants"].items()
-        for seed in ablation_seeds(entry)
-    ]
-    paths = list(dict.fromkeys(report_runs + ablation_runs))
+    paths = list(dict.fromkeys(paths))
     if reading_records():
         paths = [p for p in paths if Path(p).exists()]
     return paths
@@ -358,9 +377,8 @@ def verdict_inputs(wildcards):
 
 
 def partB_variants():
-    """The main Part B variants: every entry of partB.variants but the ablations."""
-    ablations = set(ablation_names("partB"))
-    return [v for v in config["partB"]["variants"] if v not in ablations]
+    """The main Part B variants: every entry of partB.variants."""
+    return list(config["partB"]["variants"])
 
 
 def partB_dropout_variants():

@@ -19,7 +19,7 @@ rule train_partA:
         "results/benchmarks/jobs/partA/{variant}/seed{seed}.tsv"
     wildcard_constraints:
         variant=variant_pattern(
-            partA_names()["baseline"] + partA_names()["grid"] + partA_names()["extra"]
+            partA_names()["baseline"] + partA_names()["grid"] + partA_names()["derived"]
         ),
         seed=r"\d+",
     group:
@@ -85,7 +85,7 @@ use rule train_partA as train_partB with:
     benchmark:
         "results/benchmarks/jobs/partB/{variant}/seed{seed}.tsv"
     wildcard_constraints:
-        variant=variant_pattern(list(config["partB"]["variants"])),
+        variant=variant_pattern(list(cfg.text_variants(config))),
         seed=r"\d+",
     group:
         packing_group("partB")

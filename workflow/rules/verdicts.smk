@@ -6,22 +6,27 @@ rule reproduction_table:
     input:
         unpack(verdict_inputs),
         reference=REFERENCE,
-        protocols=REPORT_PROTOCOL,
+        protocol=REPORT_PROTOCOL,
+        claims=REPORT_CLAIMS,
+        peers=PEERS,
         code=code_of("reproduction.py"),
     output:
         csv=in_report("results/tables/reproduction.csv", "reproduction_table"),
         md="results/tables/reproduction.md",
         ablations_csv=in_report("results/tables/ablations.csv", "ablations_table"),
         ablations_md="results/tables/ablations.md",
+        claims_csv=in_report("results/tables/claims.csv", "claims_table"),
+        claims_md="results/tables/claims.md",
     log:
         "logs/verdicts/reproduction_table.log",
     localrule: True
     conda:
         "../envs/aggregate.yaml"
     params:
-        tolerance=config["reproduction"]["tolerance"],
-        statistic=config["reproduction"]["statistic"],
-        ablations=config["ablations"]["variants"],
+        rules=verdict_rules(),
+        hypotheses=config["hypotheses"],
+        worlds=world_rows(),
+        rows=report_row_parts(),
         source=f"run records of {records_root()}/runs",
     script:
         "../scripts/reproduction.py"

@@ -1,7 +1,9 @@
-"""Rule script: the verdict table (one row per report number) and the ablations table."""
+"""Rule script: the verdict table (one row per report number), the ablations table (every
+hypothesis on every row it touches) and the report's claims, judged."""
 import pandas as pd
+import yaml
 
-from cz4042 import records, verdicts
+from cz4042 import claims, records, reproduction_tables, verdict_markdown, verdicts
 from cz4042.atomic import write_csv, write_text
 from cz4042.rule import log_path, logger, reported
 
@@ -10,20 +12,29 @@ with reported(log):
     i, p, out = snakemake.input, snakemake.params, snakemake.output
     runs = verdicts.run_table(i.metrics, i.histories)
     reference = pd.read_csv(i.reference)
-    protocols = pd.read_csv(i.protocols).set_index("part").to_dict("index")
+    with open(i.protocol, encoding="utf-8") as handle:
+        protocol = yaml.safe_load(handle)
     sources = {"grid_best": records.read_best_cell(i.best_cell)["variant"]} if "best_cell" in i.keys() else {}
-    tolerance = verdicts.Tolerance(**p.tolerance, statistic=p.statistic)
-    table = verdicts.reproduction_table(reference, runs, sources, p.ablations, protocols, tolerance)
-    notes = [f"Read from the {p.source}; ours = {p.statistic}-epoch test accuracy, mean ± sd over seeds (n). "
-             f"Reproduced: |Δ| ≤ max({100 * tolerance.accuracy_points:g} pts, {tolerance.accuracy_sd:g} sd); "
-             f"training loss within ×{tolerance.loss_factor:g} or both ≤ {tolerance.loss_floor:g}; "
-             "times depend on the hardware (not comparable, shown as a ratio). "
-             "Only runs of the report's protocol (workflow/reference/report_protocol.csv) count."]
+    rules = verdicts.Rules(**p.rules)
+    worlds = {w: {row: tuple(v) for row, v in changed.items()} for w, changed in p.worlds.items()}
+    table, effects = reproduction_tables.reproduction_table(reference, runs, sources, protocol, p.hypotheses, worlds,
+                                                            pd.read_csv(i.peers), rules)
+    notes = [f"Read from the {p.source}. Rules: docs/verdicts.md. Ours = {rules.statistic}-epoch test accuracy "
+             f"(mean ± sd over seeds, n) of runs matching the report's protocol on every hyperparameter "
+             f"(workflow/reference/report_protocol.yaml). Reproduced: |Δ| ≤ {100 * rules.accuracy_band:g} pts; "
+             f"a training loss within ×{rules.loss_factor:g}; times are not comparable (other hardware). "
+             "Peers: other students' published numbers (workflow/reference/peers.csv), context only."]
     write_csv(out.csv, table)
-    write_text(out.md, verdicts.reproduction_markdown(table, "Does it reproduce the report?", notes))
-    ablations = verdicts.ablations_table(runs, reference, p.ablations, protocols, tolerance)
+    write_text(out.md, verdict_markdown.reproduction_markdown(table, list(worlds), "Does it reproduce the report?",
+                                                              notes))
+    ablations = reproduction_tables.explain.effects_table(effects, p.hypotheses)
     write_csv(out.ablations_csv, ablations)
-    spread = (f"An effect within the spread ({tolerance.accuracy_sd:g} sd of the target's seeds) needs "
-              f"{tolerance.min_seeds} seeds of the ablation to tell from noise; with fewer it is provisional.")
-    write_text(out.ablations_md, verdicts.ablations_markdown(ablations, "Ablations: one hypothesis per gap", notes + [spread]))
-    log(f"{out.csv}: {len(table)} report numbers, {verdicts.verdict_counts(table)}; {len(ablations)} ablations")
+    write_text(out.ablations_md, verdict_markdown.ablations_markdown(
+        ablations, "Registered hypotheses, on every row they touch", notes))
+    own = reproduction_tables.report_runs(runs, protocol, p.rows)
+    judged = claims.judge_claims(pd.read_csv(i.claims), own, reproduction_tables.histories_by_variant(own),
+                                 sources, rules)
+    write_csv(out.claims_csv, judged)
+    write_text(out.claims_md, claims.claims_markdown(judged, "The report's claims, judged from our runs", notes))
+    log(f"{out.csv}: {len(table)} report numbers, {verdicts.verdict_counts(table)}; {len(ablations)} hypothesis "
+        f"effects; claims {judged['verdict'].value_counts().to_dict()}")

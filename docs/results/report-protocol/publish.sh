@@ -4,6 +4,7 @@
 # figures from these records alone (nothing is trained) and keep copies here.
 #   docs/results/report-protocol/publish.sh [RUN_ROOT]   (RUN_ROOT: where the runs are; default results)
 set -euo pipefail
+shopt -s nullglob
 cd "$(dirname "$0")/../../.."
 here=docs/results/report-protocol
 source_root=${1:-results}
@@ -20,5 +21,7 @@ if compgen -G "$here/runs/partA/baseline/seed*/history.parquet" > /dev/null; the
 fi
 snakemake --cores 1 verdicts partB "${partA[@]}" --configfile "$here/config.yaml" --quiet progress
 mkdir -p "$here/tables" "$here/figures"
-cp results/tables/{reproduction,ablations,partB_dropout,partB_rnn_variants,partB_all}.{csv,md} "$here/tables/"
+cp results/tables/{reproduction,ablations,claims,partB_dropout,partB_rnn_variants,partB_all}.{csv,md} "$here/tables/"
 cp results/figures/reproduction.png results/figures/partB_*.png "${partA[@]}" "$here/figures/"
+# The README's summary is generated from these tables (tests/test_readme_summary.py).
+python -m cz4042.readme_summary "$here/tables" README.md

@@ -8,10 +8,13 @@ uses (and a change to one variant reruns only that variant).
 from __future__ import annotations
 
 import copy
+import csv
+from pathlib import Path
 
 import jsonschema
 import yaml
 
+from . import hypotheses
 from .errors import PipelineError
 
 # Keys of a variant that describe how it is trained and fed, not the network itself;
@@ -82,6 +85,7 @@ def validate(config: dict, schema: dict) -> None:
 
 def check_semantics(config: dict) -> None:
     """What a schema cannot say: names used twice, table rows naming unknown variants."""
+    hypotheses.check(config, row_entries(config), report_rows())  # first: names below include derived ones
     names = cifar_variant_names(config)
     seen = set()
     for index, name in enumerate(names["grid"]):
@@ -91,9 +95,6 @@ def check_semantics(config: dict) -> None:
     for name in config["partA"]["on_best"]:
         if name == BASELINE or name in seen:
             raise PipelineError(f"config key partA.on_best.{name}: the name is also a grid or baseline variant")
-    for name in config["partA"]["extra"]:
-        if name == BASELINE or name in seen or name in config["partA"]["on_best"]:
-            raise PipelineError(f"config key partA.extra.{name}: the name is also a baseline, grid or on-best variant")
     variants = config["partB"]["variants"]
     for row, pair in config["partB"]["dropout_table"].items():
         for name in pair:
@@ -110,7 +111,10 @@ def check_semantics(config: dict) -> None:
     for key, entry in optimizer_entries(config):
         check_optimizer(key, entry)
     check_feature_map_images(config)
-    check_ablations(config)
+    check_derived_variants(config)
+    for index, row in enumerate(config["more_seeds"]["rows"]):
+        if row not in report_rows():
+            raise PipelineError(f"config key more_seeds.rows.{index}: {row!r} is not a row of the report ({REPORT_NUMBERS.name})")
 
 
 def optimizer_entries(config: dict):
@@ -118,7 +122,7 @@ def optimizer_entries(config: dict):
     a, b = config["partA"], config["partB"]
     places = [("partA.protocol", a["protocol"]), ("partA.baseline", a["baseline"]), ("partB.protocol", b["protocol"])]
     places += [(f"partA.grid.cells.{i}", cell) for i, cell in enumerate(a["grid"]["cells"])]
-    for group in ("on_best", "extra"):
+    for group in ("on_best",):
         places += [(f"partA.{group}.{name}", entry) for name, entry in a[group].items()]
     places += [(f"partB.variants.{name}", entry) for name, entry in b["variants"].items()]
     return [(f"{key}.optimizer", entry["optimizer"]) for key, entry in places if "optimizer" in entry]
@@ -161,19 +165,30 @@ def check_text_variant(key: str, entry: dict) -> None:
         raise PipelineError(f"config key {key}.dropout_after_pool1: {entry['model']} has no pooling layer")
 
 
-def check_ablations(config: dict) -> None:
-    """Each ablation names a variant of its part, and the report's variant it targets."""
-    known = {"partA": set(config["partA"]["extra"]), "partB": set(config["partB"]["variants"])}
-    names = cifar_variant_names(config)
-    targets = {"partA": {BASELINE, *names["on_best"], "grid_best", *names["grid"]},
-               "partB": set(config["partB"]["variants"])}
-    for name, entry in config["ablations"]["variants"].items():
-        part = entry["part"]
-        if name not in known[part]:
-            where = "partA.extra" if part == "partA" else "partB.variants"
-            raise PipelineError(f"config key ablations.variants.{name}: no such variant in {where}")
-        if entry["targets"] not in targets[part]:
-            raise PipelineError(f"config key ablations.variants.{name}.targets: unknown {part} variant {entry['targets']!r}")
+def row_entries(config: dict) -> dict[str, dict]:
+    """The configured entry of every row a hypothesis may switch: the Part A baseline
+    and grid cells, every Part B variant."""
+    part = config["partA"]
+    return {BASELINE: part["baseline"], **{grid_name(cell): cell for cell in part["grid"]["cells"]},
+            **config["partB"]["variants"]}
+
+
+# The report's numbers, by row (the rules read the same file as REFERENCE).
+REPORT_NUMBERS = Path(__file__).resolve().parents[2] / "reference" / "report_2019.csv"
+
+
+def report_rows() -> set[str]:
+    """Every row name of the report's tables."""
+    with open(REPORT_NUMBERS, encoding="utf-8") as handle:
+        return {row["variant"] for row in csv.DictReader(handle)}
+
+
+def check_derived_variants(config: dict) -> None:
+    """Every text variant a hypothesis or world derives is one its model can take."""
+    entries = row_entries(config)
+    for name, ablation in hypotheses.derived_variants(config).items():
+        if ablation.part == "partB":
+            check_text_variant(f"hypotheses ({name})", hypotheses.derived_entry(config, ablation, entries[ablation.row]))
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -210,7 +225,7 @@ def cifar_variant_names(config: dict) -> dict[str, list[str]]:
         "baseline": [BASELINE],
         "grid": [grid_name(cell) for cell in part["grid"]["cells"]],
         "on_best": list(part["on_best"]),
-        "extra": list(part["extra"]),
+        "derived": [n for n, a in hypotheses.derived_variants(config).items() if a.part == "partA"],
     }
 
 
@@ -230,15 +245,14 @@ def merged_protocol(base: dict, overrides: dict) -> dict:
 def cifar_run(config: dict, variant: str) -> dict:
     """Model arguments and protocol of a baseline or grid variant."""
     part = config["partA"]
-    if variant == BASELINE:
-        entry = part["baseline"]
-    elif variant in part["extra"]:
-        entry = part["extra"][variant]
+    entries = {BASELINE: part["baseline"], **{grid_name(cell): cell for cell in part["grid"]["cells"]}}
+    derived = {n: a for n, a in hypotheses.derived_variants(config).items() if a.part == "partA"}
+    if variant in derived:
+        entry = hypotheses.derived_entry(config, derived[variant], entries[derived[variant].row])
+    elif variant in entries:
+        entry = entries[variant]
     else:
-        cells = {grid_name(cell): cell for cell in part["grid"]["cells"]}
-        if variant not in cells:
-            raise PipelineError(f"unknown Part A variant {variant!r}; valid: {', '.join([BASELINE, *part['extra'], *cells])}")
-        entry = cells[variant]
+        raise PipelineError(f"unknown Part A variant {variant!r}; valid: {', '.join([*entries, *derived])}")
     overrides, args = split_variant(entry)
     return {"model": "cifar_cnn", "model_args": {**part["model"], **args},
             "protocol": merged_protocol(part["protocol"], overrides)}
@@ -270,10 +284,20 @@ def input_kind(model: str) -> str:
     return model.split("_", 1)[0]
 
 
+def text_variants(config: dict) -> dict[str, dict]:
+    """Every Part B variant's entry: the configured ones, then those derived from the
+    hypotheses and worlds."""
+    entries = dict(config["partB"]["variants"])
+    for name, ablation in hypotheses.derived_variants(config).items():
+        if ablation.part == "partB":
+            entries[name] = hypotheses.derived_entry(config, ablation, entries[ablation.row])
+    return entries
+
+
 def text_run(config: dict, variant: str) -> dict:
-    part = config["partB"]
-    if variant not in part["variants"]:
-        raise PipelineError(f"unknown Part B variant {variant!r}; valid: {', '.join(part['variants'])}")
-    overrides, args = split_variant(part["variants"][variant])
+    entries = text_variants(config)
+    if variant not in entries:
+        raise PipelineError(f"unknown Part B variant {variant!r}; valid: {', '.join(entries)}")
+    overrides, args = split_variant(entries[variant])
     model = args.pop("model")
-    return {"model": model, "model_args": args, "protocol": merged_protocol(part["protocol"], overrides)}
+    return {"model": model, "model_args": args, "protocol": merged_protocol(config["partB"]["protocol"], overrides)}

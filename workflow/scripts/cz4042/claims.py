@@ -1,0 +1,104 @@
+"""The report's qualitative claims (workflow/reference/report_claims.csv), judged from
+our runs of the report's protocol: `holds`, `contradicted`, `undecided` (a difference
+within the accuracy band, which the rules do not call a difference) or `not run`.
+
+Kinds: higher (a beats b by more than the band), not_higher (a does not beat b by more
+than the band), faster (a trains in less time than b), best_of (a has the highest
+accuracy of a and b), converges_by (a's test accuracy at `epoch` lies within the band
+of its final accuracy), loss_spike (a's training loss jumps above 10x the median of the
+surrounding 200 epochs within 50 epochs of `epoch`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .verdicts import Rules, Stats, stats
+
+SPIKE_FACTOR = 10  # a spike: one epoch's loss above this many times the window's median
+SPIKE_REACH = 50  # epochs either side of the claimed epoch where the spike may fall
+
+
+def _pct(s: Stats) -> str:
+    return f"{100 * s.mean:.1f} (n={s.n})"
+
+
+def compare(kind: str, a: str, b: str, runs: pd.DataFrame, rules: Rules) -> tuple[str, str]:
+    """(verdict, what ours say) for a claim between two variants."""
+    column = "seconds" if kind == "faster" else rules.statistic
+    first, second = stats(runs, a, column), stats(runs, b, column)
+    if first is None or second is None:
+        missing = [v for v, s in ((a, first), (b, second)) if s is None]
+        return "not run", f"no runs of {', '.join(missing)}"
+    if kind == "faster":
+        said = f"{a} {first.mean:.0f} s vs {b} {second.mean:.0f} s"
+        return ("holds" if first.mean < second.mean else "contradicted"), said
+    diff = first.mean - second.mean
+    said = f"{a} {_pct(first)} vs {b} {_pct(second)}: {100 * diff:+.1f} pts"
+    if kind == "not_higher":
+        return ("holds" if diff <= rules.accuracy_band else "contradicted"), said
+    if abs(diff) <= rules.accuracy_band:
+        return "undecided", said + " (within the band)"
+    return ("holds" if diff > 0 else "contradicted"), said
+
+
+def best_of(a: str, others: list[str], runs: pd.DataFrame, rules: Rules) -> tuple[str, str]:
+    found = {v: stats(runs, v, rules.statistic) for v in [a, *others]}
+    missing = [v for v, s in found.items() if s is None]
+    if missing:
+        return "not run", f"no runs of {', '.join(missing)}"
+    leader = max(found, key=lambda v: found[v].mean)
+    return ("holds" if leader == a else "contradicted"), f"highest: {leader} {_pct(found[leader])}; {a} {_pct(found[a])}"
+
+
+def converges_by(a: str, epoch: int, histories: dict[str, list[pd.DataFrame]], rules: Rules) -> tuple[str, str]:
+    runs = histories.get(a, [])
+    if not runs:
+        return "not run", f"no runs of {a}"
+    at = sum(float(h.loc[h["epoch"] == epoch, "test_accuracy"].iloc[0]) for h in runs) / len(runs)
+    final = sum(float(h["test_accuracy"].iloc[-1]) for h in runs) / len(runs)
+    said = f"{a} at epoch {epoch}: {100 * at:.1f}, final {100 * final:.1f} (n={len(runs)})"
+    return ("holds" if abs(final - at) <= rules.accuracy_band else "contradicted"), said
+
+
+def loss_spike(a: str, epoch: int, histories: dict[str, list[pd.DataFrame]]) -> tuple[str, str]:
+    runs = histories.get(a, [])
+    if not runs:
+        return "not run", f"no runs of {a}"
+    spiked = 0
+    for h in runs:
+        window = h[(h["epoch"] - epoch).abs() <= 2 * SPIKE_REACH]["train_loss"]
+        near = h[(h["epoch"] - epoch).abs() <= SPIKE_REACH]["train_loss"]
+        spiked += bool((near > SPIKE_FACTOR * window.median()).any())
+    said = f"{spiked} of {len(runs)} runs of {a} spike within {SPIKE_REACH} epochs of {epoch}"
+    return ("holds" if spiked else "contradicted"), said
+
+
+def judge_claims(claims: pd.DataFrame, runs: pd.DataFrame, histories: dict[str, list[pd.DataFrame]],
+                 sources: dict[str, str], rules: Rules) -> pd.DataFrame:
+    """One row per claim: the quote, what it compares, what ours say and the verdict.
+    `runs` holds only runs of the report's protocol; `sources` maps grid_best to the
+    chosen cell; `histories` are those runs' histories by variant."""
+    rows = []
+    for claim in claims.itertuples(index=False):
+        a = sources.get(claim.a, claim.a)
+        others = [sources.get(v, v) for v in str(claim.b).split()] if isinstance(claim.b, str) else []
+        if claim.kind == "best_of":
+            verdict, said = best_of(a, others, runs, rules)
+        elif claim.kind == "converges_by":
+            verdict, said = converges_by(a, int(claim.epoch), histories, rules)
+        elif claim.kind == "loss_spike":
+            verdict, said = loss_spike(a, int(claim.epoch), histories)
+        else:
+            verdict, said = compare(claim.kind, a, others[0], runs, rules)
+        compared = f"{claim.kind} {claim.a}" + (f" vs {claim.b}" if others else "") + (
+            f" at epoch {int(claim.epoch)}" if pd.notna(claim.epoch) else "")
+        rows.append({"id": claim.id, "section": claim.section, "quote": claim.quote, "compares": compared,
+                     "ours": said, "verdict": verdict})
+    return pd.DataFrame(rows)
+
+
+def claims_markdown(table: pd.DataFrame, title: str, notes: list[str]) -> str:
+    counts = ", ".join(f"{k} {v}" for k, v in table["verdict"].value_counts().items())
+    return "\n".join([f"# {title}", "", *notes, "", f"Claims: {counts}.", "",
+                      table.to_markdown(index=False), ""])

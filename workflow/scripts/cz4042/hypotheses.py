@@ -1,0 +1,105 @@
+"""Registered hypotheses and the variants derived from them.
+
+A hypothesis (config `hypotheses.<name>`) says what the 2019 code likely did: a
+`switch` (variant keys it changes) or a `reading` (another column of the same runs),
+and the report rows it touches. It is declared once: its ablation variant for each
+touched row is derived here, named `<row>_<name>`, the row's own entry plus the switch.
+A world (config `worlds.<name>`) applies several hypotheses together; its variant for a
+row applies every one of them that touches the row, named `<row>_<name1>_<name2>...`
+in the world's order, so that a world variant equal to an ablation reuses its runs.
+
+No torch and no Snakemake here: the Snakefile and the verdict scripts both use it.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from .errors import PipelineError
+
+
+@dataclass(frozen=True)
+class Ablation:
+    name: str  # the derived variant
+    part: str  # partA or partB
+    row: str  # the report row (a variant of that part) it is judged against
+    hypotheses: tuple[str, ...]
+
+
+def switched_rows(config: dict, name: str) -> list[str]:
+    """The rows a hypothesis trains a variant for: those it touches that this config
+    has (a shortened grid may lack some cells), if it switches."""
+    from .config import row_entries
+
+    entry, present = config["hypotheses"][name], row_entries(config)
+    return [row for row in entry["touches"] if row in present] if "switch" in entry else []
+
+
+def part_of(config: dict, row: str) -> str:
+    return "partB" if row in config["partB"]["variants"] else "partA"
+
+
+def ablations(config: dict) -> dict[str, Ablation]:
+    """Every derived ablation variant, by name."""
+    derived = {}
+    for name in config["hypotheses"]:
+        for row in switched_rows(config, name):
+            variant = f"{row}_{name}"
+            derived[variant] = Ablation(variant, part_of(config, row), row, (name,))
+    return derived
+
+
+def world_variants(config: dict, world: str) -> dict[str, Ablation | None]:
+    """Each report row's variant in `world`: the row's own (None) when none of the
+    world's switches touch it, else the variant applying all that do."""
+    names = config["worlds"][world]
+    rows = {}
+    for name in names:
+        for row in switched_rows(config, name):
+            rows.setdefault(row, []).append(name)
+    return {row: Ablation(f"{row}_{'_'.join(found)}", part_of(config, row), row, tuple(found))
+            for row, found in rows.items()}
+
+
+def derived_variants(config: dict) -> dict[str, Ablation]:
+    """Every variant derived from hypotheses and worlds, by name (one entry per name)."""
+    derived = dict(ablations(config))
+    for world in config["worlds"]:
+        derived.update({v.name: v for v in world_variants(config, world).values()})
+    return derived
+
+
+def derived_entry(config: dict, ablation: Ablation, row_entry: dict) -> dict:
+    """The variant entry of a derived ablation: the row's entry plus each switch."""
+    entry = copy.deepcopy(row_entry)
+    for name in ablation.hypotheses:
+        entry.update(copy.deepcopy(config["hypotheses"][name]["switch"]))
+    return entry
+
+
+def check(config: dict, row_entries: dict[str, dict], report_rows: set[str]) -> None:
+    """Each hypothesis touches rows of the report (workflow/reference/report_2019.csv),
+    changes every row it switches, and has either a switch or a reading; a world names
+    registered hypotheses; no derived name is also a configured variant."""
+    fixed_later = {"grid_best", *config["partA"]["on_best"]}
+    for name, entry in config["hypotheses"].items():
+        key = f"hypotheses.{name}"
+        if ("switch" in entry) == ("reading" in entry):
+            raise PipelineError(f"config key {key}: give exactly one of switch (variant keys) or reading (a column)")
+        for index, row in enumerate(entry["touches"]):
+            if row not in report_rows:
+                raise PipelineError(f"config key {key}.touches.{index}: {row!r} is not a row of the report "
+                                    f"(workflow/reference/report_2019.csv)")
+            if "switch" in entry and row in fixed_later:
+                raise PipelineError(f"config key {key}.touches.{index}: row {row!r} has no fixed variant to switch "
+                                    "(an on-best variant's cell is chosen at run time)")
+            if "switch" in entry and row in row_entries and all(row_entries[row].get(k) == v for k, v in entry["switch"].items()):
+                raise PipelineError(f"config key {key}.switch: changes nothing on row {row!r}")
+    for world, names in config["worlds"].items():
+        for index, name in enumerate(names):
+            if name not in config["hypotheses"]:
+                raise PipelineError(f"config key worlds.{world}.{index}: no hypothesis {name!r}")
+    for variant in derived_variants(config):
+        if variant in row_entries:
+            raise PipelineError(f"a derived variant {variant!r} (<row>_<hypothesis>) is also a configured variant")

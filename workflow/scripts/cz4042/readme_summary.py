@@ -1,0 +1,55 @@
+"""The README's reproduction summary, generated from the committed tables so that it
+cannot drift from them (tests/test_readme_summary.py checks it).
+
+    python -m cz4042.readme_summary docs/results/report-protocol/tables README.md
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from .verdict_markdown import summary_lines
+
+START, END = "<!-- summary:start -->", "<!-- summary:end -->"
+
+
+def summary(tables: Path) -> str:
+    """The block between the markers: verdict counts per world and claim counts."""
+    reproduction = pd.read_csv(tables / "reproduction.csv", keep_default_na=False)
+    reproduction["counted"] = reproduction["counted"].astype(str).eq("True")
+    worlds = [c.removesuffix("_verdict") for c in reproduction.columns if c.endswith("_verdict")]
+    claims = pd.read_csv(tables / "claims.csv")
+    counts = ", ".join(f"{k} {v}" for k, v in claims["verdict"].value_counts().items())
+    runs = reproduction.loc[reproduction["metric"] == "test_accuracy", "seeds"]
+    return "\n".join([
+        f"From `{tables.as_posix()}` ({len(reproduction[reproduction['counted']])} report numbers, each counted "
+        f"once; {int((runs > 0).sum())} accuracy rows with runs of the report's protocol):",
+        "",
+        *summary_lines(reproduction, worlds),
+        f"- **the report's claims** ({len(claims)}): {counts}.",
+    ])
+
+
+def replace_block(text: str, block: str) -> str:
+    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.S)
+    if not pattern.search(text):
+        raise SystemExit(f"no {START} ... {END} block to replace")
+    return pattern.sub(lambda _: f"{START}\n{block}\n{END}", text)
+
+
+def current_block(text: str) -> str:
+    found = re.search(re.escape(START) + r"\n(.*?)\n" + re.escape(END), text, re.S)
+    return found.group(1) if found else ""
+
+
+def main(tables: str, readme: str) -> None:
+    path = Path(readme)
+    path.write_text(replace_block(path.read_text(encoding="utf-8"), summary(Path(tables))), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:3])

@@ -1,0 +1,127 @@
+"""The reproduction table: one row per report number, under the rules of verdicts.py,
+with every reading, the registered hypotheses that explain it, each world's verdict
+and the peers' numbers beside it; and its Markdown.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from . import explain
+from .verdicts import (REPRODUCED, Rules, Stats, column_of, expected_protocol, flags, loss_inside, matches,
+                       plain_verdict, readings, reference_numbers, stats)
+
+
+def report_accuracies(numbers: pd.DataFrame, sources: dict[str, str]) -> dict[str, float]:
+    """Report accuracy by our run variant (a twice-printed number once)."""
+    accuracy = numbers[(numbers["metric"] == "test_accuracy") & numbers["counted"]]
+    return {sources.get(v, v): r for v, r in zip(accuracy["variant"], accuracy["report"])}
+
+
+def with_explanation(metric: str, verdict: str, row: str, explained: dict[str, list[str]],
+                     effects: list[explain.Effect], loss_of: dict[tuple[str, str], Stats | None],
+                     report: float, rules: Rules) -> str:
+    """A verdict short of `reproduced` becomes `explained by H` when H explains the row
+    (for a loss: and H's loss lies within the factor)."""
+    if verdict in (REPRODUCED, "not run", "not comparable"):
+        return verdict
+    for name in explained.get(row, []):
+        if metric == "test_accuracy":
+            return f"explained by {name}"
+        loss = loss_of.get((name, row))
+        if metric == "final_train_loss" and loss is not None and loss_inside(loss.mean, report, rules):
+            return f"explained by {name}"
+    return verdict
+
+
+def world_stats(runs: pd.DataFrame, protocol: dict, part: str, row: str, variant: str, switch: dict,
+                column: str) -> Stats | None:
+    qualified = runs[matches(runs, expected_protocol(protocol, part, row, switch))]
+    return stats(qualified, variant, column)
+
+
+def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, sources: dict[str, str], protocol: dict,
+                       hypotheses: dict[str, dict], worlds: dict[str, dict[str, tuple[str, dict]]],
+                       peers: pd.DataFrame, rules: Rules) -> tuple[pd.DataFrame, list[explain.Effect]]:
+    """(one row per report number, every hypothesis's effects). `sources` maps a report
+    row to our variant (grid_best -> the chosen cell); `worlds` maps a world to
+    {row: (variant, switch)} for the rows it changes."""
+    numbers = reference_numbers(reference)
+    parts = {sources.get(v, v): t.split("_", 1)[0] for v, t in zip(numbers["variant"], numbers["table"])}
+    effects = explain.effects(runs, protocol, report_accuracies(numbers, sources), parts, hypotheses, rules)
+    explained = explain.explanations(effects)
+    loss_of = {(e.hypothesis, e.row): stats(runs, e.variant, "loss_mean") for e in effects}
+    rows = []
+    for number in numbers.itertuples(index=False):
+        part, variant = number.table.split("_", 1)[0], sources.get(number.variant, number.variant)
+        mask = matches(runs, expected_protocol(protocol, part, number.variant))
+        own = runs[mask]
+        column = column_of(number.metric, rules)
+        main = stats(own, variant, column)
+        plain = plain_verdict(number.metric, number.report, main, rules)
+        low, high = main.interval(rules.confidence) if main else (math.nan, math.nan)
+        row = {
+            "table": number.table, "variant": number.variant, "run_variant": variant, "label": number.label,
+            "metric": number.metric, "report": number.report, "counted": number.counted,
+            "same_number_as": number.same_number_as,
+            "ours": main.mean if main else math.nan, "ours_sd": main.sd if main else math.nan,
+            "seeds": main.n if main else 0, "ci_low": low, "ci_high": high,
+            "seed_low": main.low if main else math.nan, "seed_high": main.high if main else math.nan,
+            "delta": (main.mean - number.report) if main else math.nan,
+            "verdict": with_explanation(number.metric, plain, variant, explained, effects, loss_of, number.report,
+                                        rules),
+            "flags": "; ".join(flags(number.metric, main, rules)),
+            "protocol": protocol_label(main, runs[(runs["variant"] == variant) & ~mask], protocol[part]),
+            **readings(own, variant),
+            **peer_columns(peers, number.variant, number.metric, number.report),
+        }
+        for world, changed in worlds.items():
+            w_variant, switch = changed.get(variant, (variant, {}))
+            found = world_stats(runs, protocol, part, number.variant, w_variant, switch, column)
+            row[f"{world}_variant"] = w_variant
+            row[f"{world}_ours"] = found.mean if found else math.nan
+            row[f"{world}_seeds"] = found.n if found else 0
+            row[f"{world}_verdict"] = plain_verdict(number.metric, number.report, found, rules)
+        rows.append(row)
+    return pd.DataFrame(rows), effects
+
+
+def protocol_label(main: Stats | None, others: pd.DataFrame, protocol: dict) -> str:
+    """Which runs a row's numbers come from; runs of another protocol are named, unused."""
+    if main is not None:
+        return f"report ({protocol['epochs']} epochs)"
+    if not others.empty:
+        epochs = ", ".join(str(int(e)) for e in sorted(others["epochs"].dropna().unique()))
+        return f"other protocol only ({epochs} epochs): not used"
+    return "—"
+
+
+def peer_columns(peers: pd.DataFrame, row: str, metric: str, report: float) -> dict:
+    """Peers' count and range for an accuracy row, and whether the report lies outside
+    it (with two or more peers). Context, never a verdict."""
+    if metric != "test_accuracy":
+        return {"peers": 0, "peer_low": math.nan, "peer_high": math.nan, "report_outside_peers": False}
+    values = peers.loc[(peers["row"] == row) & (peers["metric"] == "accuracy"), "number"].astype(float)
+    outside = len(values) >= 2 and not (values.min() <= report <= values.max())
+    return {"peers": len(values), "peer_low": values.min() if len(values) else math.nan,
+            "peer_high": values.max() if len(values) else math.nan, "report_outside_peers": bool(outside)}
+
+
+def report_runs(runs: pd.DataFrame, protocol: dict, rows: dict[str, str]) -> pd.DataFrame:
+    """Only the runs of each row ({row: part}) that match the report's protocol."""
+    keep = pd.Series(False, index=runs.index)
+    for row, part in rows.items():
+        keep |= (runs["variant"] == row) & matches(runs, expected_protocol(protocol, part, row))
+    return runs[keep]
+
+
+def histories_by_variant(runs: pd.DataFrame) -> dict[str, list[pd.DataFrame]]:
+    """The histories of the given runs, by variant."""
+    from .records import read_history
+
+    by_variant: dict[str, list[pd.DataFrame]] = {}
+    for path, variant in zip(runs["history_path"], runs["variant"]):
+        by_variant.setdefault(variant, []).append(read_history(path))
+    return by_variant

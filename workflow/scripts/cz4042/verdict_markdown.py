@@ -1,0 +1,112 @@
+"""Markdown of the verdict tables: reproduction (with worlds, readings and peers),
+ablations (every hypothesis on every row it touches) and claims."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .verdicts import reproduced_count, verdict_counts
+
+
+def _nan(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def pct(mean: float, sd: float = math.nan, n: int | None = None) -> str:
+    if _nan(mean):
+        return "—"
+    text = f"{100 * mean:.1f}" + ("" if _nan(sd) else f" ± {100 * sd:.1f}")
+    return text + (f" (n={n})" if n else "")
+
+
+def value(metric: str, mean: float, sd: float = math.nan, n: int | None = None) -> str:
+    if _nan(mean):
+        return "—"
+    if metric == "test_accuracy":
+        return pct(mean, sd, n)
+    text = f"{mean:.0f}" if metric == "train_seconds" else f"{mean:.3g}"
+    return text + (f" (n={n})" if n else "")
+
+
+def delta(metric: str, ours: float, report: float) -> str:
+    if _nan(ours):
+        return "—"
+    if metric == "test_accuracy":
+        return f"{100 * (ours - report):+.1f} pts"
+    return f"×{ours / report:.3g}" if report else "—"
+
+
+def interval(metric: str, low: float, high: float) -> str:
+    if metric != "test_accuracy" or _nan(low):
+        return "—"
+    return f"{100 * low:.1f}–{100 * high:.1f}"
+
+
+def peers(n: int, low: float, high: float, outside: bool) -> str:
+    if not n:
+        return "—"
+    text = f"{100 * low:.1f}" if n == 1 else f"{100 * low:.1f}–{100 * high:.1f}"
+    return f"{text} (n={n})" + (" report outside" if outside else "")
+
+
+def summary_lines(table: pd.DataFrame, worlds: list[str]) -> list[str]:
+    """One line per world: numbers reproduced of those compared, and every verdict count."""
+    lines = []
+    for world, column in [("default reading", "verdict")] + [(w, f"{w}_verdict") for w in worlds]:
+        counts = verdict_counts(table, column)
+        done, compared = reproduced_count(counts)
+        detail = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+        lines.append(f"- **{world}**: {done} of {compared} compared report numbers reproduced ({detail}).")
+    return lines
+
+
+def reproduction_markdown(table: pd.DataFrame, worlds: list[str], title: str, notes: list[str]) -> str:
+    m = table["metric"]
+    shown = pd.DataFrame({
+        "table": table["table"], "row": table["label"], "number": m.str.replace("_", " "),
+        "report": [value(k, v) for k, v in zip(m, table["report"])],
+        "ours": [value(k, v, s, n) for k, v, s, n in zip(m, table["ours"], table["ours_sd"], table["seeds"])],
+        "95% CI": [interval(k, lo, hi) for k, lo, hi in zip(m, table["ci_low"], table["ci_high"])],
+        "Δ": [delta(k, o, r) for k, o, r in zip(m, table["ours"], table["report"])],
+        "verdict": [v + (f" ({f})" if f else "") + ("" if c else f" [same number as {s}: not counted]")
+                    for v, f, c, s in zip(table["verdict"], table["flags"], table["counted"], table["same_number_as"])],
+    })
+    for world in worlds:
+        shown[f"{world}"] = [
+            "same runs" if w == r else f"{value(k, o, n=n)}: {v}"
+            for k, o, n, v, w, r in zip(m, table[f"{world}_ours"], table[f"{world}_seeds"], table[f"{world}_verdict"],
+                                        table[f"{world}_variant"], table["run_variant"])]
+    shown["peers"] = [peers(n, lo, hi, out) for n, lo, hi, out in
+                      zip(table["peers"], table["peer_low"], table["peer_high"], table["report_outside_peers"])]
+    accuracy = table[m == "test_accuracy"].drop_duplicates("run_variant")
+    readings = pd.DataFrame({
+        "row": accuracy["label"], "final": [pct(v) for v in accuracy["final_mean"]],
+        "best epoch": [pct(v) for v in accuracy["best_mean"]], "last 10": [pct(v) for v in accuracy["last10_mean"]],
+        "loss: epoch mean": [value("loss", v) for v in accuracy["loss_mean_mean"]],
+        "loss: last mini-batch": [value("loss", v) for v in accuracy["loss_last_batch_mean"]],
+    })
+    return "\n".join([
+        f"# {title}", "", *notes, "", *summary_lines(table, worlds), "",
+        shown.to_markdown(index=False, disable_numparse=True), "",
+        "## Every reading of the same runs (means over seeds; the verdicts use the one the rules name)", "",
+        readings.to_markdown(index=False, disable_numparse=True), "",
+    ])
+
+
+def ablations_markdown(table: pd.DataFrame, title: str, notes: list[str]) -> str:
+    shown = pd.DataFrame({
+        "hypothesis": table["hypothesis"], "registered": table["registered"], "row": table["row"],
+        "report %": [pct(v) for v in table["report_accuracy"]],
+        "as run %": [pct(m, s, n) for m, s, n in zip(table["as_run"], table["as_run_sd"], table["as_run_seeds"])],
+        "with it %": [pct(m, s, n) for m, s, n in
+                      zip(table["with_hypothesis"], table["with_hypothesis_sd"], table["with_hypothesis_seeds"])],
+        "effect pts": ["—" if _nan(e) else f"{100 * e:+.1f}" for e in table["effect"]],
+        "on this row": table["row_status"],
+    })
+    verdicts = table.drop_duplicates("hypothesis")
+    lines = [f"- **{h}** ({c}): {s}" for h, c, s in zip(verdicts["hypothesis"], verdicts["claim"],
+                                                          verdicts["hypothesis_status"])]
+    return "\n".join([f"# {title}", "", *notes, "", *lines, "",
+                      shown.to_markdown(index=False, disable_numparse=True), ""])
