@@ -8,7 +8,7 @@ from snakemake.exceptions import WorkflowError
 if not Path("config.yaml").is_file():
     raise WorkflowError(
         f"config.yaml not found in the working directory {Path.cwd()}: run snakemake "
-        "from the repository root, or pass -d <repository root>"
+        f"from the repository root, or pass -s {workflow.basedir}/Snakefile -d {workflow.basedir}"
     )
 
 

@@ -1,9 +1,10 @@
+import os
 import pickle
 import re
 
 import numpy as np
 import pytest
-from conftest import cifar_batch_bytes
+from conftest import SHARED_DATA, cifar_batch_bytes
 
 from cz4042 import cifar
 from cz4042.errors import PipelineError
@@ -75,3 +76,46 @@ def test_pixel_scalings():
     # per feature: (x - min_train) / max_train
     np.testing.assert_allclose(minmax_train, [[0, 0, 1], [1, 0.5, 0]])
     np.testing.assert_allclose(minmax_test, [[0.5, 1.0, 1.0]])
+
+
+class _WritesMarker:
+    """A pickle that, loaded with plain pickle, runs `call(*args)`."""
+
+    def __init__(self, call, args):
+        self.call, self.args = call, args
+
+    def __reduce__(self):
+        return self.call, self.args
+
+
+@pytest.mark.parametrize("call, protocol, refused", [
+    (os.system, 2, f"{os.system.__module__}.system"),
+    (exec, 4, "builtins.exec"),
+    (exec, 2, "__builtin__.exec"),  # protocol <= 2 writes Python 2's module names
+])
+def test_a_batch_that_would_run_code_is_refused_and_nothing_runs(tmp_path, call, protocol, refused):
+    marker = tmp_path / "ran"
+    args = (f"touch {marker}",) if call is os.system else (f"open({str(marker)!r}, 'w').close()",)
+    raw = pickle.dumps({b"data": _WritesMarker(call, args), b"labels": [0]}, protocol=protocol)
+    source = f"config key course_files.cifar_train ({tmp_path / 'data_batch_1'})"
+    with pytest.raises(PipelineError) as error:
+        cifar.parse_batch(raw, source)
+    message = str(error.value)
+    assert message.startswith(source) and refused in message and "\n" not in message
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("protocol", [0, 2, 4, 5])
+def test_restricted_loading_gives_what_pickle_gives(protocol):
+    batch = pickle.loads(cifar_batch_bytes(9))
+    pixels, labels = cifar.parse_batch(pickle.dumps(batch, protocol=protocol), "x")
+    assert np.array_equal(pixels, batch[b"data"]) and labels.tolist() == batch[b"labels"]
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"course data folder {SHARED_DATA} is absent")
+@pytest.mark.parametrize("name", ["data_batch_1", "test_batch_trim"])
+def test_the_course_batches_load_as_pickle_loads_them(name):
+    raw = (SHARED_DATA / "cifar10" / name).read_bytes()
+    batch = pickle.loads(raw, encoding="latin1")  # the course's own files: trusted here (str keys)
+    pixels, labels = cifar.parse_batch(raw, name)
+    assert np.array_equal(pixels, batch["data"]) and labels.tolist() == batch["labels"]

@@ -134,6 +134,19 @@ def test_settings_that_would_not_apply_are_rejected(path, value, message):
     assert str(error.value).startswith(message)
 
 
+def test_yaml_null_on_the_command_line_is_null_where_the_schema_admits_null():
+    """`--config course_files="{cifar_train: null, ...}"` hands over 'null', a valid path
+    string, so no type error says to read it as YAML; where the key admits null it is null."""
+    config = copy.deepcopy(CONFIG)
+    config["course_files"] = {"cifar_train": "null", "cifar_test": "~", "dbpedia_train": "data/train.csv",
+                              "dbpedia_test": "NULL"}
+    config["profile"] = "null"  # a string key that admits no null keeps the string
+    cfg.validate(config, SCHEMA)
+    assert config["course_files"] == {"cifar_train": None, "cifar_test": None, "dbpedia_train": "data/train.csv",
+                                      "dbpedia_test": None}
+    assert config["profile"] == "null"
+
+
 def test_command_line_values_given_as_strings_are_read_as_yaml():
     """What `snakemake --config seeds=[1,2] dbpedia="{archive_train_rows: 5600, ...}"`
     hands over: strings inside lists and mappings."""

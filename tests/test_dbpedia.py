@@ -76,3 +76,19 @@ def test_a_pandas_export_reads_back_as_written(tmp_path):
     frame.to_csv(tmp_path / "export.csv", header=False, index=False)
     parsed = dbpedia.read_csv_file(tmp_path / "export.csv", "export.csv")
     assert parsed["title"].tolist() == frame["title"].tolist() and parsed["text"].tolist() == frame["text"].tolist()
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_utf8_bom_reads_as_the_same_data(tmp_path, quoted):
+    """Spreadsheet programs start a UTF-8 CSV with a byte order mark."""
+    raw = {"plain": dbpedia_csv_bytes(3, quoted=quoted)}
+    raw["bom"] = b"\xef\xbb\xbf" + raw["plain"]
+    for name, data in raw.items():
+        for split in ("train", "test"):
+            (tmp_path / f"{name}_{split}.csv").write_bytes(data)
+        dbpedia.prepare(*({"file": str(tmp_path / f"{name}_{split}.csv"), "key": f"course_files.dbpedia_{split}"}
+                          for split in ("train", "test")),
+                        3, 3, 0, None, None, tmp_path / f"{name}_train.parquet", tmp_path / f"{name}_test.parquet")
+    for split in ("train", "test"):
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / f"bom_{split}.parquet"),
+                                      pd.read_parquet(tmp_path / f"plain_{split}.parquet"))

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import copy_workflow, run_snakemake, write_tiny_course_files
+from conftest import copy_workflow, run_snakemake, workflow_env, write_tiny_course_files
 
 pytestmark = pytest.mark.slow  # end-to-end Snakemake runs
 
@@ -17,8 +17,12 @@ def test_started_outside_the_repository_says_so(tmp_path):
     result = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(workdir / "Snakefile"), "-n"],
                             cwd=elsewhere, capture_output=True, text=True)
     assert result.returncode != 0
-    assert f"config.yaml not found in the working directory {elsewhere}: run snakemake from the repository root" \
-        in result.stdout + result.stderr
+    advice = f"run snakemake from the repository root, or pass -s {workdir}/Snakefile -d {workdir}"
+    assert f"config.yaml not found in the working directory {elsewhere}: {advice}" in result.stdout + result.stderr
+    # the advice works from where the user is (-d alone would find no Snakefile there)
+    advised = subprocess.run([sys.executable, "-m", "snakemake", "-s", f"{workdir}/Snakefile", "-d", str(workdir), "-n"],
+                             cwd=elsewhere, capture_output=True, text=True, env=workflow_env(workdir))
+    assert advised.returncode == 0, advised.stderr
 
 
 def test_local_settings_are_picked_up_by_every_call(tmp_path):

@@ -6,6 +6,7 @@ from snakemake.exceptions import WorkflowError
 try:
     from cz4042 import codedeps
     from cz4042 import config as cfg
+    from cz4042 import hardware
     from cz4042 import hypotheses
     from cz4042.errors import PipelineError
 except ModuleNotFoundError:
@@ -43,6 +44,7 @@ def check_config():
         for path in workflow.configfiles:
             cfg.check_unique_keys(path)
         cfg.validate(config, yaml.safe_load(SCHEMA.read_text()))
+        hardware.check_device(config)
         for key, path in config["course_files"].items():
             if path is not None and not Path(path).is_file():
                 raise PipelineError(

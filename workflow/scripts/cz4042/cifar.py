@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
 import tarfile
@@ -19,10 +20,36 @@ ARCHIVE_FOLDER = "cifar-10-batches-py"
 CLASS_NAMES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
 
+# The only globals a CIFAR-10 batch's pickle names (logged from the course files and the
+# official layout under numpy 1 and 2, protocols 0-5): numpy's array and dtype rebuilders,
+# and _codecs.encode, by which protocol <= 2 stores bytes. Plain pickle would call any
+# global a file names, so a crafted batch could run code; these only build data.
+BATCH_GLOBALS = frozenset({
+    ("numpy", "ndarray"), ("numpy", "dtype"),
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
+    ("_codecs", "encode"),
+})
+
+
+class _BatchUnpickler(pickle.Unpickler):
+    def __init__(self, raw: bytes, source: str):
+        super().__init__(io.BytesIO(raw), encoding="bytes")
+        self.source = source
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in BATCH_GLOBALS:
+            raise PipelineError(f"{self.source}: refused to load {module}.{name} from the pickle "
+                                "(a CIFAR-10 batch holds only dicts, lists, bytes, ints and numpy arrays)")
+        return super().find_class(module, name)
+
+
 def parse_batch(raw: bytes, source: str) -> tuple[np.ndarray, np.ndarray]:
     """Return (pixels uint8 [N, 3072], labels int64 [N]) from a pickled batch's bytes."""
     try:
-        batch = pickle.loads(raw, encoding="bytes")
+        batch = _BatchUnpickler(raw, source).load()
+    except PipelineError:
+        raise
     except Exception as error:  # pickle raises many types for non-pickle input
         raise PipelineError(f"{source}: not a CIFAR-10 python batch ({type(error).__name__}: {error})") from None
     if not isinstance(batch, dict):

@@ -40,6 +40,10 @@ def _key_path(error: jsonschema.ValidationError) -> str:
     return ".".join(str(part) for part in error.absolute_path) or "(top level)"
 
 
+# What YAML reads as null (PyYAML, YAML 1.1), the empty string aside.
+YAML_NULLS = frozenset({"null", "Null", "NULL", "~"})
+
+
 def coerce_command_line_strings(config: dict, schema: dict) -> None:
     """`snakemake --config seeds=[1,2]` or `dbpedia="{archive_train_rows: 5600}"` hands
     the values inside over as strings ('2', 'null'). Where the schema refuses a string
@@ -52,14 +56,44 @@ def coerce_command_line_strings(config: dict, schema: dict) -> None:
                 if candidate.validator == "type" and isinstance(candidate.instance, str):
                     fixed |= _replace_with_yaml(config, list(candidate.absolute_path))
         if not fixed:
-            return
+            break
+    _read_yaml_nulls(config, validator)
 
 
-def _replace_with_yaml(config: dict, path: list) -> bool:
+def _read_yaml_nulls(config: dict, validator) -> None:
+    """'null' is a valid string where a key admits a string or null (course_files.*), so
+    no type error above reads it: read it as null wherever null adds no error."""
+    errors = sum(1 for _ in validator.iter_errors(config))
+    for path in _string_leaves(config, []):
+        node, last = _parent(config, path)
+        if node[last] not in YAML_NULLS:
+            continue
+        text, node[last] = node[last], None
+        with_null = sum(1 for _ in validator.iter_errors(config))
+        if with_null > errors:
+            node[last] = text
+        else:
+            errors = with_null
+
+
+def _string_leaves(node, path: list) -> list[list]:
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+    leaves = [path] if isinstance(node, str) else []
+    for key, child in items:
+        leaves += _string_leaves(child, [*path, key])
+    return leaves
+
+
+def _parent(config: dict, path: list):
     *parents, last = path
     node = config
     for key in parents:
         node = node[key]
+    return node, last
+
+
+def _replace_with_yaml(config: dict, path: list) -> bool:
+    node, last = _parent(config, path)
     if not isinstance(node[last], str):  # already read, through another error on it
         return False
     try:

@@ -22,11 +22,12 @@ def parse_csv(raw: bytes, source: str) -> pd.DataFrame:
 
     The whole file goes through one csv reader, so a quoted field spanning lines (valid
     RFC 4180, as spreadsheet and pandas exports write it) stays one row; LF and CRLF
-    line endings give the same rows. Any malformed row is an error naming `source` and
+    line endings give the same rows, and so does a leading UTF-8 byte order mark (which
+    spreadsheet programs write). Any malformed row is an error naming `source` and
     the 1-based line its row starts on.
     """
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1

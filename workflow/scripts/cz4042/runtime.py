@@ -6,6 +6,8 @@ import os
 
 import torch
 
+from .errors import PipelineError
+
 PRECISIONS = ("fp32", "bf16", "tf32")
 
 
@@ -38,6 +40,8 @@ def configure_precision(device: torch.device, precision: str) -> None:
     """Check `precision` and switch on TF32 for it; bf16 is autocast per forward pass."""
     if precision not in PRECISIONS:
         raise ValueError(f"unknown precision {precision!r}; valid: {', '.join(PRECISIONS)}")
+    if precision == "tf32" and device.type != "cuda":  # it would compute fp32 and record tf32
+        raise PipelineError(f"config key precision: tf32 is CUDA only, and this job runs on {device} (use fp32 or bf16)")
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
         torch.backends.cudnn.allow_tf32 = precision == "tf32"
