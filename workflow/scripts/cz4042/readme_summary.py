@@ -17,8 +17,9 @@ from .verdict_markdown import summary_lines
 START, END = "<!-- summary:start -->", "<!-- summary:end -->"
 
 
-def summary(tables: Path) -> str:
-    """The block between the markers: verdict counts per world and claim counts."""
+def summary(tables: Path, shown: str | None = None) -> str:
+    """The block between the markers: verdict counts per world and claim counts
+    (`shown`: how the tables' folder is named in it, by default as given)."""
     reproduction = pd.read_csv(tables / "reproduction.csv", keep_default_na=False)
     reproduction["counted"] = reproduction["counted"].astype(str).eq("True")
     worlds = [c.removesuffix("_verdict") for c in reproduction.columns if c.endswith("_verdict")]
@@ -26,7 +27,7 @@ def summary(tables: Path) -> str:
     counts = ", ".join(f"{k} {v}" for k, v in claims["verdict"].value_counts().items())
     runs = reproduction.loc[reproduction["metric"] == "test_accuracy", "seeds"]
     return "\n".join([
-        f"From `{tables.as_posix()}` ({len(reproduction[reproduction['counted']])} report numbers, each counted "
+        f"From `{shown or tables.as_posix()}` ({len(reproduction[reproduction['counted']])} report numbers, each counted "
         f"once; {int((runs > 0).sum())} accuracy rows with runs of the report's protocol):",
         "",
         *summary_lines(reproduction, worlds),

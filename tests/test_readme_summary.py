@@ -1,0 +1,22 @@
+"""The README's reproduction summary is what the committed tables say (it is generated
+by `python -m cz4042.readme_summary`, which publish.sh runs)."""
+
+from conftest import ROOT
+
+from cz4042 import readme_summary
+
+TABLES = ROOT / "docs/results/report-protocol/tables"
+
+
+def test_the_readme_summary_is_generated_from_the_committed_tables():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme_summary.current_block(readme)
+    assert block, "README.md lacks the summary block"
+    expected = readme_summary.summary(TABLES, TABLES.relative_to(ROOT).as_posix())
+    assert block == expected, "README summary is stale: run python -m cz4042.readme_summary " \
+                              "docs/results/report-protocol/tables README.md"
+
+
+def test_replacing_the_block_keeps_the_rest_of_the_readme():
+    text = f"intro\n{readme_summary.START}\nold\n{readme_summary.END}\noutro\n"
+    assert readme_summary.replace_block(text, "new") == f"intro\n{readme_summary.START}\nnew\n{readme_summary.END}\noutro\n"
