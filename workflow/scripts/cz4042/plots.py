@@ -112,8 +112,8 @@ def comparison_figure(table: pd.DataFrame, title: str, caption: str = ""):
     return figure
 
 
-VERDICT_COLOURS = {"reproduced": "tab:green", "explained": "tab:orange", "not reproduced": "tab:red",
-                   "not run": "tab:gray"}
+VERDICT_COLOURS = {"reproduced": "tab:green", "explained": "tab:orange", "within our seed range": "tab:purple",
+                   "not reproduced": "tab:red", "not run": "tab:gray"}
 
 
 def reproduction_figure(table: pd.DataFrame):
@@ -134,7 +134,7 @@ def reproduction_figure(table: pd.DataFrame):
     ax.set_yticks(y, labels, fontsize=7)
     handles = [plt.Line2D([], [], marker="D", color="black", ls="", label="report 2019")]
     handles += [plt.Line2D([], [], marker="o", color=c, ls="", label=f"ours: {k}") for k, c in VERDICT_COLOURS.items()]
-    ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=5, frameon=False)
+    ax.legend(handles=handles, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=3, frameon=False)
     ax.set(xlabel="test accuracy (%)", xlim=(0, 100), title="Report vs ours, by verdict")
     ax.grid(axis="x", alpha=0.3)
     figure.tight_layout()
