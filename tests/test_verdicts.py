@@ -159,3 +159,13 @@ def test_claims_are_judged_holds_contradicted_undecided_or_not_run():
     judged = claims.judge_claims(table, RUNS[:18], {}, {}, RULES).set_index("id")["verdict"]
     assert judged.to_dict() == {"1": "holds", "2": "contradicted", "3": "undecided", "4": "holds",
                                 "5": "contradicted", "6": "not run"}
+
+
+def test_a_row_short_of_seeds_says_what_its_runs_would_take():
+    costs = pd.DataFrame([{"variant": "gap", "device": "cpu-2threads", "seconds_per_epoch": 7.2},
+                          {"variant": "gap", "device": "h200", "seconds_per_epoch": 0.12}])
+    one = verdicts.Stats(0.6, math.nan, 1, 0.6, 0.6)
+    text = reproduction_tables.missing_runs(costs, "gap", "test_accuracy", one, 500, RULES)
+    assert text == "2 seed(s) x 500 epochs: 2.0 h on cpu-2threads; 2 seed(s) x 500 epochs: 2 min on h200"
+    assert reproduction_tables.missing_runs(costs, "gap", "test_accuracy", verdicts.Stats(0.6, 0, 3, 0.6, 0.6),
+                                            500, RULES) == ""

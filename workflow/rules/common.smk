@@ -34,6 +34,7 @@ REFERENCE = "workflow/reference/report_2019.csv"
 REPORT_PROTOCOL = "workflow/reference/report_protocol.yaml"
 REPORT_CLAIMS = "workflow/reference/report_claims.csv"
 PEERS = "workflow/reference/peers.csv"
+RUN_COSTS = "workflow/reference/run_costs.csv"
 
 
 def check_config():
@@ -375,6 +376,8 @@ def verdict_inputs(wildcards):
     }
     if not reading_records() or Path(best_cell_record()).exists():
         inputs["best_cell"] = best_cell_record()
+    if Path(RUN_COSTS).exists():  # measured seconds per epoch, for what missing runs take
+        inputs["costs"] = RUN_COSTS
     return inputs
 
 

@@ -18,7 +18,8 @@ with reported(log):
     rules = verdicts.Rules(**p.rules)
     worlds = {w: {row: tuple(v) for row, v in changed.items()} for w, changed in p.worlds.items()}
     table, effects = reproduction_tables.reproduction_table(reference, runs, sources, protocol, p.hypotheses, worlds,
-                                                            pd.read_csv(i.peers), rules)
+                                                            pd.read_csv(i.peers), rules,
+                                                            pd.read_csv(i.costs) if "costs" in i.keys() else None)
     notes = [f"Read from the {p.source}. Rules: docs/verdicts.md. Ours = {rules.statistic}-epoch test accuracy "
              f"(mean ± sd over seeds, n) of runs matching the report's protocol on every hyperparameter "
              f"(workflow/reference/report_protocol.yaml). Reproduced: |Δ| ≤ {100 * rules.accuracy_band:g} pts; "

@@ -44,7 +44,8 @@ def world_stats(runs: pd.DataFrame, protocol: dict, part: str, row: str, variant
 
 def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, sources: dict[str, str], protocol: dict,
                        hypotheses: dict[str, dict], worlds: dict[str, dict[str, tuple[str, dict]]],
-                       peers: pd.DataFrame, rules: Rules) -> tuple[pd.DataFrame, list[explain.Effect]]:
+                       peers: pd.DataFrame, rules: Rules, costs: pd.DataFrame | None = None
+                       ) -> tuple[pd.DataFrame, list[explain.Effect]]:
     """(one row per report number, every hypothesis's effects). `sources` maps a report
     row to our variant (grid_best -> the chosen cell); `worlds` maps a world to
     {row: (variant, switch)} for the rows it changes."""
@@ -74,6 +75,7 @@ def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, sources: dic
                                         rules),
             "flags": "; ".join(flags(number.metric, main, rules)),
             "protocol": protocol_label(main, runs[(runs["variant"] == variant) & ~mask], protocol[part]),
+            "missing_runs": missing_runs(costs, number.variant, number.metric, main, protocol[part]["epochs"], rules),
             **readings(own, variant),
             **peer_columns(peers, number.variant, number.metric, number.report),
         }
@@ -86,6 +88,26 @@ def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, sources: dic
             row[f"{world}_verdict"] = plain_verdict(number.metric, number.report, found, rules)
         rows.append(row)
     return pd.DataFrame(rows), effects
+
+
+def missing_runs(costs: pd.DataFrame | None, row: str, metric: str, main: Stats | None, epochs: int,
+                 rules: Rules) -> str:
+    """For an accuracy row short of min_seeds: what its missing seeds would take on each
+    measured device (workflow/reference/run_costs.csv: seconds per epoch, measured)."""
+    have = main.n if main else 0
+    if costs is None or metric != "test_accuracy" or have >= rules.min_seeds:
+        return ""
+    mine = costs[costs["variant"] == row]
+    if mine.empty:
+        return ""
+    seeds = rules.min_seeds - have
+    parts = [f"{seeds} seed(s) x {epochs} epochs: {duration(seeds * epochs * float(c.seconds_per_epoch))} on "
+             f"{c.device}" for c in mine.itertuples(index=False)]
+    return "; ".join(parts)
+
+
+def duration(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 5400 else f"{seconds / 60:.0f} min"
 
 
 def protocol_label(main: Stats | None, others: pd.DataFrame, protocol: dict) -> str:

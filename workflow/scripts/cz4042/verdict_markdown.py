@@ -80,6 +80,8 @@ def reproduction_markdown(table: pd.DataFrame, worlds: list[str], title: str, no
                                         table[f"{world}_variant"], table["run_variant"])]
     shown["peers"] = [peers(n, lo, hi, out) for n, lo, hi, out in
                       zip(table["peers"], table["peer_low"], table["peer_high"], table["report_outside_peers"])]
+    missing = table[table["missing_runs"].fillna("") != ""]
+    needed = [f"- {label}: {text}" for label, text in zip(missing["label"], missing["missing_runs"])]
     accuracy = table[m == "test_accuracy"].drop_duplicates("run_variant")
     readings = pd.DataFrame({
         "row": accuracy["label"], "final": [pct(v) for v in accuracy["final_mean"]],
@@ -90,6 +92,8 @@ def reproduction_markdown(table: pd.DataFrame, worlds: list[str], title: str, no
     return "\n".join([
         f"# {title}", "", *notes, "", *summary_lines(table, worlds), "",
         shown.to_markdown(index=False, disable_numparse=True), "",
+        *(["## What the rows short of seeds would take (measured seconds per epoch)", "", *needed, ""]
+          if needed else []),
         "## Every reading of the same runs (means over seeds; the verdicts use the one the rules name)", "",
         readings.to_markdown(index=False, disable_numparse=True), "",
     ])
