@@ -175,3 +175,15 @@ def test_a_hypothesis_derives_one_variant_per_touched_row_and_a_world_combines_t
     world = hypotheses.world_variants(CONFIG, "starter_2019")
     assert world["word_rnn"].name == "word_rnn_tf1" and "word_cnn" not in world
     assert cfg.cifar_run(CONFIG, "grid_10x10_full_batch")["protocol"]["batch_size"] == "full"
+
+
+@pytest.mark.parametrize("path, value, message", [
+    ("ablations", {"seeds": [1], "variants": {}}, "config key ablations is no longer read: use hypotheses"),
+    ("partA.extra", {}, "config key partA.extra is no longer read: use hypotheses"),
+    ("reproduction.tolerance", {"accuracy_points": 0.03},
+     "config key reproduction.tolerance is no longer read: use reproduction.accuracy_band"),
+])
+def test_a_key_of_an_earlier_version_names_what_replaced_it(path, value, message):
+    with pytest.raises(PipelineError) as error:
+        cfg.validate(broken(path, value), SCHEMA)
+    assert str(error.value).startswith(message)

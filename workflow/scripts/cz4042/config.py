@@ -106,8 +106,26 @@ def _replace_with_yaml(config: dict, path: list) -> bool:
     return True
 
 
+# Keys of earlier versions, and what took their place: an old config says so in one line.
+RENAMED_KEYS = {
+    ("ablations",): "hypotheses (an ablation is now declared once, as a hypothesis: docs/hypotheses.md)",
+    ("partA", "extra"): "hypotheses (a Part A ablation is a hypothesis with a switch: docs/hypotheses.md)",
+    ("reproduction", "tolerance"): "reproduction.accuracy_band, loss_factor, near_zero_loss, min_seeds (docs/verdicts.md)",
+}
+
+
+def check_renamed_keys(config: dict) -> None:
+    for path, now in RENAMED_KEYS.items():
+        node = config
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if node is not None:
+            raise PipelineError(f"config key {'.'.join(path)} is no longer read: use {now}")
+
+
 def validate(config: dict, schema: dict) -> None:
     """Raise a one-line PipelineError naming the first offending key."""
+    check_renamed_keys(config)
     coerce_command_line_strings(config, schema)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(list(e.absolute_path)), list(map(str, e.absolute_path))))
