@@ -46,8 +46,7 @@ def test_training_jobs_run_as_slurm_jobs_with_a_gpu_and_match_a_local_run(cluste
     submitted = run_snakemake(
         remote, *TARGETS, "--profile", "profiles/slurm", "--slurm-no-account", "--slurm-status-command", "squeue",
         "--slurm-init-seconds-before-status-checks", "1", "--slurm-keep-successful-logs",
-        # this one-node test cluster has 2 CPUs: shrink the profile's requests to fit
-        "--set-threads", "train_partA=1", "train_partB=1",
+        # threads: the tiny config's 1; memory: shrunk to fit this one-node test cluster
         "--set-resources", "train_partA:mem_mb=1500", "train_partB:mem_mb=1500",
         config=config, timeout=600,
     )
@@ -110,8 +109,9 @@ def test_small_runs_are_packed_into_few_gpu_jobs_and_a_failure_costs_only_unfini
     print("\n".join(line for line in log.splitlines() if "SLURM jobid" in line))
     members = [10] * (len(variants) // 10) + ([len(variants) % 10] if len(variants) % 10 else [])
     assert len(variants) > 30 and len(submissions) == len(members), log[-3000:]  # 32 runs: 10, 10, 10 and 2
-    # sized for members run one after another (snakemake#4223, cores: 1 in the profile):
-    # 1 CPU, one member's memory, the members' runtimes (10 min here) added up
+    # sized for members run one after another (snakemake#4223; one gpu_slot per job in the
+    # profile): one member's threads (the tiny config's 1) and memory, the members' runtimes
+    # (10 min here) added up
     limits = []
     for job_id in submissions:
         job = cluster.show_job(job_id)
