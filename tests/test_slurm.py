@@ -85,8 +85,8 @@ def part_b_variants(workdir):
 
 
 def test_small_runs_are_packed_into_few_gpu_jobs_and_a_failure_costs_only_unfinished_runs(cluster, tmp_path):
-    """Every Part B variant through the profile: ceil(n / 10) sbatch jobs (4 for 32
-    runs, not 32), each asking for one GPU for all its members; the records name their
+    """14 Part B variants through the profile: ceil(n / 10) sbatch jobs (2 for 14 runs,
+    not 14), each asking for one GPU for all its members; the records name their
     group job; results equal a local run bitwise. One member made to fail: the finished
     members' outputs are kept, and the rerun submits one job for what did not finish.
     (Inside a group job Snakemake runs the members one after another and without
@@ -96,7 +96,9 @@ def test_small_runs_are_packed_into_few_gpu_jobs_and_a_failure_costs_only_unfini
     config["cifar10"] = {"n_train": None, "n_test": None}
     config["partB"]["variants"]["char_cnn"] = {"model": "char_cnn", "drop_last": True, "batch_size": 100000}
     local, remote = copy_workflow(tmp_path / "local"), copy_workflow(tmp_path / "remote")
-    variants = part_b_variants(remote)
+    # enough for a full group job and a partial one (each run costs seconds of startup)
+    variants = part_b_variants(remote)[:14]
+    assert {"char_cnn", "word_rnn", "char_cnn_dropout", "word_lstm_2layer_clipped"} <= set(variants)
     metrics = {v: remote / f"results/runs/partB/{v}/seed1/metrics.json" for v in variants}
     targets = [str(path.relative_to(remote)) for path in metrics.values()]
     run_snakemake(remote, "--cores", "2", "data", config=config)  # preparation is not what is counted here
@@ -108,7 +110,7 @@ def test_small_runs_are_packed_into_few_gpu_jobs_and_a_failure_costs_only_unfini
     submissions = re.findall(r"submitted with SLURM jobid (\d+)", log)
     print("\n".join(line for line in log.splitlines() if "SLURM jobid" in line))
     members = [10] * (len(variants) // 10) + ([len(variants) % 10] if len(variants) % 10 else [])
-    assert len(variants) > 30 and len(submissions) == len(members), log[-3000:]  # 32 runs: 10, 10, 10 and 2
+    assert len(variants) > 10 and len(submissions) == len(members), log[-3000:]  # 14 runs: 10 and 4
     # sized for members run one after another (snakemake#4223; one gpu_slot per job in the
     # profile): one member's threads (the tiny config's 1) and memory, the members' runtimes
     # (10 min here) added up
