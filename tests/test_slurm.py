@@ -143,9 +143,9 @@ def test_small_runs_are_packed_into_few_gpu_jobs_and_a_failure_costs_only_unfini
 
 
 def test_the_side_by_side_profile_trains_a_group_jobs_members_at_once(cluster, tmp_path):
-    """profiles/slurm-side-by-side (the generic cluster executor): 4 Part B runs go in
-    one sbatch job asking for 4 CPUs and one GPU, and train at the same time inside it
-    (every run starts before any ends); the records name that job, and histories and
+    """profiles/slurm-side-by-side over profiles/slurm (the generic cluster executor): 4
+    Part B runs go in one sbatch job asking for 4 CPUs and one GPU, and train at the same
+    time inside it (every run starts before any ends); the records name that job, and histories and
     weights equal a local run's bitwise. One member made to fail: the others finish and are kept, and the rerun
     submits one job that trains only the failed one."""
     data = write_tiny_course_files(tmp_path / "data")
@@ -157,8 +157,8 @@ def test_the_side_by_side_profile_trains_a_group_jobs_members_at_once(cluster, t
     runs = {v: f"results/runs/partB/{v}/seed1" for v in ("word_rnn", "char_rnn", "word_cnn", "char_cnn")}
     targets = [f"{run}/metrics.json" for run in runs.values()]
     run_snakemake(remote, "--cores", "2", "data", config=config)  # preparation is not what is counted here
-    profile = ["--profile", "profiles/slurm-side-by-side", "--cores", "4", "--group-components", "train_small=4",
-               "--set-resources", "train_partB:mem_mb=500"]
+    profile = ["--profile", "profiles/slurm", "--profile", "profiles/slurm-side-by-side", "--cores", "4",
+               "--group-components", "train_small=4", "--set-resources", "train_partB:mem_mb=500"]
     first = run_snakemake(remote, *targets, *profile, config=config, check=False, timeout=600)
     log = first.stdout + first.stderr
     submissions = re.findall(r"with external jobid '(\d+)'", log)
