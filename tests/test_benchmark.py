@@ -2,6 +2,7 @@
 timings belong in its output files, not in tests)."""
 
 import pandas as pd
+import pytest
 import train_speed  # benchmarks/ is on pytest's pythonpath (pyproject.toml)
 
 
@@ -52,6 +53,7 @@ def tiny_prepared_ids(folder, texts=64, length=100, vocabulary=50):
     return folder
 
 
+@pytest.mark.slow  # six child processes each importing torch: 43-57 s, most of the fast loop's time
 def test_partB_protocol_compares_and_profiles(tmp_path):
     """Both modes of the Part B protocol benchmark run on prepared ids and write their
     tables: the comparison sums a seed's job-seconds; the profile's shares are shares."""

@@ -18,7 +18,7 @@ def rebuilt(tmp_path_factory):
     overlay = ["--configfile", str(RECORDS / "config.yaml"), "--config", f"reproduction={{records: {RECORDS}}}"]
     targets = ["verdicts", "partB", "results/figures/partA_baseline_curves.png"]
     planned = run_snakemake(workdir, "-n", *targets, *overlay)
-    run_snakemake(workdir, "--cores", "1", *targets, *overlay)
+    run_snakemake(workdir, "--cores", "2", *targets, *overlay)
     return workdir, planned.stdout + planned.stderr
 
 

@@ -93,8 +93,8 @@ def test_killed_training_resumes_bitwise_identical(uninterrupted, tmp_path, how)
 def test_seeds_in_parallel_equal_seeds_in_sequence(tmp_path):
     config = tiny_protocol_config(write_tiny_course_files(tmp_path / "data"))
     config["cifar10"] = {"n_train": None, "n_test": None}
-    config["seeds"] = [1, 2, 3, 4]
-    targets = [f"results/runs/partB/{v}/seed{s}/metrics.json" for v in ("word_rnn_dropout", "char_cnn") for s in (1, 2, 3, 4)]
+    config["seeds"] = [1, 2]  # 4 runs at once against one after another (each run a job: 4 s of startup)
+    targets = [f"results/runs/partB/{v}/seed{s}/metrics.json" for v in ("word_rnn_dropout", "char_cnn") for s in (1, 2)]
     sequential, parallel = copy_workflow(tmp_path / "seq"), copy_workflow(tmp_path / "par")
     run_snakemake(sequential, "--cores", "1", *targets, config=config)
     run_snakemake(parallel, "--cores", "4", *targets, config=config)

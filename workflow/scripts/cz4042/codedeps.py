@@ -27,13 +27,18 @@ def imported_modules(source: Path, package_dir: Path) -> set[str]:
     return {name for name in names if (package_dir / f"{name}.py").is_file()}
 
 
-def code_inputs(script: Path, package_dir: Path) -> list[str]:
-    """Every module `script` runs, directly or through other modules, but the
-    number-neutral ones: the files whose edit must rerun the script's rule."""
+def modules_run(script: Path, package_dir: Path) -> set[str]:
+    """Every package module `script` runs, directly or through other modules."""
     seen: set[str] = set()
     todo = imported_modules(script, package_dir)
     while todo:
         name = todo.pop()
         seen.add(name)
         todo |= imported_modules(package_dir / f"{name}.py", package_dir) - seen
-    return sorted(str(package_dir / f"{name}.py") for name in seen - NUMBER_NEUTRAL)
+    return seen
+
+
+def code_inputs(script: Path, package_dir: Path) -> list[str]:
+    """Every module `script` runs but the number-neutral ones: the files whose edit
+    must rerun the script's rule."""
+    return sorted(str(package_dir / f"{name}.py") for name in modules_run(script, package_dir) - NUMBER_NEUTRAL)
