@@ -338,8 +338,7 @@ def world_rows():
     for world in config["worlds"]:
         changed = hypotheses.world_variants(config, world).items()
         worlds[world] = {
-            row: [v.name, hypotheses.derived_entry(config, v, {})]
-            for row, v in changed
+            row: [v.name, hypotheses.derived_entry(config, v, {})] for row, v in changed
         }
     return worlds
 
@@ -348,7 +347,9 @@ def report_row_parts():
     """{row: part} of every variant that stands for a report row."""
     names = partA_names()
     rows = {v: "partA" for v in ["baseline"] + names["grid"] + names["on_best"]}
-    rows.update({v: "partB" for v in partB_dropout_variants() + config["partB"]["rnn_table"]})
+    rows.update(
+        {v: "partB" for v in partB_dropout_variants() + config["partB"]["rnn_table"]}
+    )
     return rows
 
 
@@ -359,7 +360,9 @@ def verdict_runs(name):
     paths = (
         all_runs("partA", ["baseline"] + partA_names()["grid"], name)
         + all_runs("partA_best", partA_names()["on_best"], name)
-        + all_runs("partB", partB_dropout_variants() + config["partB"]["rnn_table"], name)
+        + all_runs(
+            "partB", partB_dropout_variants() + config["partB"]["rnn_table"], name
+        )
         + all_runs("partA", derived_names("partA"), name)
         + all_runs("partB", derived_names("partB"), name)
     )
@@ -376,7 +379,9 @@ def verdict_inputs(wildcards):
     }
     if not reading_records() or Path(best_cell_record()).exists():
         inputs["best_cell"] = best_cell_record()
-    if Path(RUN_COSTS).exists():  # measured seconds per epoch, for what missing runs take
+    if Path(
+        RUN_COSTS
+    ).exists():  # measured seconds per epoch, for what missing runs take
         inputs["costs"] = RUN_COSTS
     return inputs
 

@@ -19,7 +19,9 @@ rule train_partA:
         "results/benchmarks/jobs/partA/{variant}/seed{seed}.tsv"
     wildcard_constraints:
         variant=variant_pattern(
-            partA_names()["baseline"] + partA_names()["grid"] + partA_names()["derived"]
+            partA_names()["baseline"]
+            + partA_names()["grid"]
+            + partA_names()["derived"]
         ),
         seed=r"\d+",
     group:
