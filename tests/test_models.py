@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from cz4042 import config as cfg
-from cz4042 import models
+from cz4042 import kernels, models
 
 
 def test_baseline_parameter_count_and_shapes():
@@ -108,7 +108,7 @@ def test_one_hot_conv_equals_dense_conv_on_random_batches(seed):
     1e-5 of the tensor's scale: the pad byte's gradient sums ~600 terms, where any two
     float32 summation orders differ by more than 1e-5 absolute."""
     torch.manual_seed(seed)
-    conv = models.OneHotConv1d(256, 10, 20)
+    conv = kernels.OneHotConv1d(256, 10, 20)
     ids = torch.randint(0, 256, (16, 100))
     ids[:, 60:] = 0  # end padding, as in real texts
     grad = torch.randn(16, 10, 81)
@@ -149,6 +149,19 @@ def test_cpu_recurrences_equal_nn_modules_on_random_batches(cell, input_kind, la
         exact = p.grad
         torch.testing.assert_close(ours[name].double(), exact, rtol=1e-5, atol=1e-5 * exact.abs().max().item(),
                                    msg=lambda m: f"{name}: {m}")
+
+
+def test_recurrence_path_takes_the_hand_written_kernels_only_on_cpu_fp32():
+    """The hand-written paths have no GPU or bf16 version: there nn's module runs;
+    TF1's candidate exists only as plain autograd, so it runs everywhere."""
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    assert kernels.recurrence_path("gru", "word", cpu) == "gru_kernel"
+    assert kernels.recurrence_path("lstm", "char", cpu) == "fused_onehot"
+    assert kernels.recurrence_path("lstm", "word", cpu) == "nn"
+    assert kernels.recurrence_path("gru", "char", cuda) == "nn"
+    assert kernels.recurrence_path("gru_tf1", "char", cuda) == "tf1_gru"
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert kernels.recurrence_path("gru", "char", cpu) == "nn"
 
 
 @pytest.mark.parametrize("input_kind", ["word", "char"])
