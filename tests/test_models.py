@@ -4,8 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cz4042 import config as cfg
-from cz4042 import kernels, models
+from cz4042 import kernels, model_kinds, models
 
 
 def test_baseline_parameter_count_and_shapes():
@@ -96,10 +95,16 @@ def test_unknown_names_list_the_valid_ones():
         models.build_model("word_rnn", vocab_size=10, cell="transformer")
 
 
-def test_config_input_kind_agrees_with_the_registry():
-    for name, entry in models.MODELS.items():
-        if entry.input_kind != "image":
-            assert cfg.input_kind(name) == entry.input_kind
+def test_every_model_reads_the_input_its_kind_table_entry_names():
+    """The config checks and the rules read model_kinds (no torch); the networks
+    the registry builds from it must read the same input."""
+    assert list(models.MODELS) == list(model_kinds.MODEL_KINDS)
+    for name, kind in model_kinds.MODEL_KINDS.items():
+        assert models.model_entry(name).input_kind == kind.input_kind
+        if kind.family != "cifar":
+            assert models.build_model(name, vocab_size=10).input_kind == kind.input_kind
+    with pytest.raises(ValueError, match="unknown model 'char_gru'; valid models: char_cnn, char_rnn"):
+        models.model_entry("char_gru")
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

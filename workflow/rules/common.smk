@@ -6,6 +6,7 @@ from snakemake.exceptions import WorkflowError
 try:
     from cz4042 import codedeps
     from cz4042 import config as cfg
+    from cz4042.model_kinds import model_kind
     from cz4042.errors import PipelineError
 except ModuleNotFoundError:
     raise WorkflowError(
@@ -120,6 +121,18 @@ def all_runs(family, variants, name="metrics.json"):
     return [p for p in paths if Path(p).exists()] if reading_records() else paths
 
 
+def run_histories(*groups):
+    """{history.parquet path: variant} of every seed of each (family, variants) group,
+    as all_runs lists them: a curve figure's input (the paths) and, passed as params,
+    the variant of each, so that no script reads a variant out of a path."""
+    return {
+        path: variant
+        for family, variants in groups
+        for variant in variants
+        for path in all_runs(family, [variant], "history.parquet")
+    }
+
+
 def variant_pattern(names):
     return "|".join(names) if names else "^$"
 
@@ -155,7 +168,7 @@ def partB_inputs(wildcards):
     """Char models read the char ids of their field (the variant's char_field, else
     text_inputs.char_field); word models the word ids and the vocabulary."""
     run = cfg.text_run(config, wildcards.variant)
-    if cfg.input_kind(run["model"]) == "word":
+    if model_kind(run["model"]).input_kind == "word":
         return {
             "train": "resources/dbpedia/word_ids_train.parquet",
             "test": "resources/dbpedia/word_ids_test.parquet",

@@ -19,6 +19,7 @@ from torch import nn
 
 from .init_schemes import cifar_cnn_init_, glorot_uniform_, tf1_recurrent_init_
 from .kernels import OneHotConv1d, fused_states, gru_states, recurrence_path, tf1_gru_states
+from .model_kinds import DROPOUT_SITES, MODEL_KINDS, ModelKind, model_kind
 
 CHAR_VOCAB = 256
 
@@ -65,7 +66,7 @@ class CifarCNN(nn.Module):
 
 
 # ----------------------------------------------------------------------------- Part B
-CNN_DROPOUT_SITES = ("features", "pool")
+CNN_DROPOUT_SITES = DROPOUT_SITES["cnn"]
 
 
 class TextCNN(nn.Module):
@@ -118,7 +119,7 @@ class TextCNN(nn.Module):
 
 # Parameter storage of each cell; gru_tf1 has nn.GRU's parameters with TF1's candidate.
 RECURRENT_CELLS = {"gru": nn.GRU, "gru_tf1": nn.GRU, "lstm": nn.LSTM, "vanilla": nn.RNN}
-RNN_DROPOUT_SITES = ("state", "inputs")
+RNN_DROPOUT_SITES = DROPOUT_SITES["rnn"]
 # What of an LSTM's final state the dense layer reads: h (the output, as the course's
 # GRU code reads its state), c (the cell state: a TF1 LSTMStateTuple's first field) or
 # ch (both, concatenated: TF1's state_is_tuple=False).
@@ -210,20 +211,20 @@ class ModelEntry:
     input_kind: str  # "image", "char" or "word": which prepared data the model reads
 
 
-MODELS: dict[str, ModelEntry] = {
-    "cifar_cnn": ModelEntry(CifarCNN, "image"),
-    "char_cnn": ModelEntry(lambda **args: TextCNN("char", **args), "char"),
-    "word_cnn": ModelEntry(lambda **args: TextCNN("word", **args), "word"),
-    "char_rnn": ModelEntry(lambda **args: TextRNN("char", **args), "char"),
-    "word_rnn": ModelEntry(lambda **args: TextRNN("word", **args), "word"),
-}
+def _factory(kind: ModelKind) -> Callable[..., nn.Module]:
+    if kind.family == "cifar":
+        return CifarCNN
+    network = {"cnn": TextCNN, "rnn": TextRNN}[kind.family]
+    return lambda **args: network(kind.input_kind, **args)
+
+
+# Built from model_kinds.MODEL_KINDS, the torch-free table the config checks read.
+MODELS: dict[str, ModelEntry] = {name: ModelEntry(_factory(kind), kind.input_kind) for name, kind in MODEL_KINDS.items()}
 
 
 def model_entry(name: str) -> ModelEntry:
-    try:
-        return MODELS[name]
-    except KeyError:
-        raise ValueError(f"unknown model {name!r}; valid models: {', '.join(sorted(MODELS))}") from None
+    model_kind(name)  # an unknown name: one line naming the valid models
+    return MODELS[name]
 
 
 def build_model(name: str, **args) -> nn.Module:
