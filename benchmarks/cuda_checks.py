@@ -45,8 +45,7 @@ def train(name: str, device: torch.device, batches: int, precision: str = "fp32"
     tx, ty = case.data(256, generator)
     torch.manual_seed(seed)
     model = case.build()
-    spec = engine.TrainSpec(epochs=1, batch_size=BATCH, optimizer=case.protocol["optimizer"], seed=seed,
-                            grad_clip=case.protocol["grad_clip"], precision=precision)
+    spec = case.epoch_spec(seed=seed, precision=precision, grad_clip=case.protocol["grad_clip"])
     result = engine.train(model, x, y, tx, ty, spec, device, log=lambda message: None)
     return result.history, {k: v.detach().cpu() for k, v in model.state_dict().items()}
 

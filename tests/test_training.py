@@ -8,10 +8,11 @@ from cz4042 import resume, training
 
 
 def spec(tmp_path, threads: int) -> training.RunSpec:
-    return training.RunSpec(
-        name="baseline", model="cifar_cnn", model_args={}, protocol={}, seed=1, train_path="t", test_path="t",
-        history_path="h", metrics_path="m", weights_path="w", resume_path=str(tmp_path / "seed1.pt"),
-        checkpoint_every=5, device="cpu", deterministic=False, precision="fp32", threads=threads)
+    run = {"name": "baseline", "model": "cifar_cnn", "model_args": {}, "protocol": {}, "seed": 1,
+           "checkpoint_every": 5, "device": "cpu", "deterministic": False, "precision": "fp32"}
+    files = {"train": "t", "test": "t", "history": "h", "metrics": "m", "weights": "w",
+             "resume": str(tmp_path / "seed1.pt")}
+    return training.run_spec(run, files, threads)
 
 
 def test_a_state_saved_at_one_thread_count_is_not_continued_at_another(tmp_path):
@@ -27,11 +28,6 @@ def test_a_state_saved_at_one_thread_count_is_not_continued_at_another(tmp_path)
     assert resume.load_resume_state(training.resume_policy(two, "run", cpu), messages.append) is None
     assert not saved_by.path.exists() and any(p.name.startswith("seed1.pt.") for p in tmp_path.iterdir())
     assert "another run definition" in messages[0]
-
-
-def test_batch_size_full_is_one_step_on_the_whole_training_set():
-    assert training.batch_size_of({"batch_size": "full"}, 10_000) == 10_000
-    assert training.batch_size_of({"batch_size": 128}, 10_000) == 128
 
 
 def test_the_unscaled_reading_tests_raw_pixels_of_image_runs_only(tmp_path):

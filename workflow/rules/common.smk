@@ -141,16 +141,34 @@ def partA_names():
     return cfg.cifar_variant_names(config)
 
 
+def training_params(part, view, wildcards):
+    """A training job's params.run: the variant's view of the config (cfg.cifar_run,
+    cfg.on_best_run or cfg.text_run), its seed and how to run it. training.run_spec
+    makes it, with the job's files, the RunSpec that the engine reads."""
+    return {
+        **view,
+        "name": wildcards.variant,
+        "seed": int(wildcards.seed),
+        "precision": config["precision"],
+        "device": config["device"],
+        "deterministic": config["deterministic"],
+        "checkpoint_every": config["checkpoint_every"],
+        "configured_threads": config[part]["resources"]["threads"],
+    }
+
+
 def partA_run(wildcards):
-    return cfg.cifar_run(config, wildcards.variant)
+    return training_params("partA", cfg.cifar_run(config, wildcards.variant), wildcards)
 
 
 def partA_best_run(wildcards):
-    return cfg.on_best_run(config, wildcards.variant)
+    return training_params(
+        "partA", cfg.on_best_run(config, wildcards.variant), wildcards
+    )
 
 
 def partB_run(wildcards):
-    return cfg.text_run(config, wildcards.variant)
+    return training_params("partB", cfg.text_run(config, wildcards.variant), wildcards)
 
 
 def char_fields():
@@ -207,10 +225,6 @@ def packing_group(family):
         return "train_small" if maps <= config["packing"]["partA_max_maps"] else None
 
     return group
-
-
-def seed_of(wildcards):
-    return int(wildcards.seed)
 
 
 # ----------------------------------------------------------------------------- targets
