@@ -1,26 +1,41 @@
 # Helpers shared by every stage: config checks, input selection, per-variant params.
+import importlib.util
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-try:
-    from cz4042 import codedeps
-    from cz4042 import config as cfg
-    from cz4042.model_kinds import model_kind
-    from cz4042.errors import PipelineError
-except ModuleNotFoundError:
-    raise WorkflowError(
-        "the package cz4042 is not installed in this Python: run "
-        "`pip install -e .` in the repository root (see README, Install and run)"
-    ) from None
-
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 PACKAGE = Path(workflow.basedir) / "workflow" / "scripts" / "cz4042"
-if Path(cfg.__file__).resolve().parent != PACKAGE.resolve():
-    raise WorkflowError(
-        f"this Python imports cz4042 from {Path(cfg.__file__).parent}, not from this "
-        f"workflow's {PACKAGE}: pip install -e the checkout you run"
-    )
+
+
+def check_package_is_this_workflows():
+    """The one check that this Python runs this checkout's package: an environment with
+    another checkout's installed (pip install -e) would run that code under this
+    workflow's name. It runs before any job, and every job (a cluster job too) runs a
+    Snakemake that reads it; a rule script imports what this Python does (or, in a
+    conda env, which installs no cz4042, this workflow's scripts folder). It locates
+    the package without importing it: another checkout's code may not even import."""
+    found = importlib.util.find_spec("cz4042")
+    if found is None:
+        raise WorkflowError(
+            "the package cz4042 is not installed in this Python: run "
+            "`pip install -e .` in the repository root (see README, Install and run)"
+        )
+    package = Path(found.submodule_search_locations[0]).resolve()
+    if package != PACKAGE.resolve():
+        raise WorkflowError(
+            f"this Python imports cz4042 from {package}, but this workflow's package is "
+            f"{PACKAGE.resolve()}: pip install -e the checkout you run, or use one "
+            "environment per checkout"
+        )
+
+
+check_package_is_this_workflows()
+
+from cz4042 import codedeps
+from cz4042 import config as cfg
+from cz4042.errors import PipelineError
+from cz4042.model_kinds import model_kind
 
 
 def code_of(script):

@@ -130,6 +130,9 @@ def check_optimizer(key: str, spec: dict) -> None:
         if extra not in ("name", "lr", *allowed):
             takes = ", ".join(("lr",) + allowed)
             raise PipelineError(f"config key {key}.{extra}: optimizer {spec['name']} takes no {extra!r} (it takes {takes})")
+    if spec.get("semantics") == "torch" and "initial_accumulator" in spec:
+        raise PipelineError(f"config key {key}.initial_accumulator: torch's RMSProp (semantics torch) has no initial "
+                            "accumulator: its mean square starts at 0")
 
 
 def check_feature_map_images(config: dict) -> None:
