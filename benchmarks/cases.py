@@ -12,6 +12,7 @@ import yaml
 
 from cz4042 import config as cfg
 from cz4042 import models
+from cz4042.spec import RunSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 VOCAB = 38_658  # the course files' 38,657 words + the pad id
@@ -38,6 +39,13 @@ class Case:
 
     def build(self) -> torch.nn.Module:
         return models.build_model(self.model, **self.args)
+
+    def epoch_spec(self, seed: int = 0, precision: str = "fp32", grad_clip: dict | None = None) -> RunSpec:
+        """One epoch of batches of BATCH (the last partial one dropped) under this case's
+        optimizer: what the benchmarks time."""
+        protocol = {"epochs": 1, "batch_size": BATCH, "drop_last": True, "optimizer": self.protocol["optimizer"],
+                    "grad_clip": grad_clip, "eval_batch_size": 1000}
+        return RunSpec(model=self.model, model_args=self.args, protocol=protocol, seed=seed, precision=precision)
 
     def data(self, n: int, generator: torch.Generator | None = None):
         """Random inputs of this case's kind and shape, with labels."""

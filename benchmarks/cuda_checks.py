@@ -32,7 +32,7 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parents[1]
 
 from cases import BATCH, check_cases
-from cz4042 import engine, models, runtime
+from cz4042 import engine, kernels, runtime
 from cz4042.atomic import write_text
 
 MODELS = check_cases()
@@ -45,8 +45,7 @@ def train(name: str, device: torch.device, batches: int, precision: str = "fp32"
     tx, ty = case.data(256, generator)
     torch.manual_seed(seed)
     model = case.build()
-    spec = engine.TrainSpec(epochs=1, batch_size=BATCH, optimizer=case.protocol["optimizer"], seed=seed,
-                            grad_clip=case.protocol["grad_clip"], precision=precision)
+    spec = case.epoch_spec(seed=seed, precision=precision, grad_clip=case.protocol["grad_clip"])
     result = engine.train(model, x, y, tx, ty, spec, device, log=lambda message: None)
     return result.history, {k: v.detach().cpu() for k, v in model.state_dict().items()}
 
@@ -80,7 +79,7 @@ def one_hot_conv_check(device: torch.device) -> float:
     """Largest difference of outputs and of weight gradients against cuDNN over one-hot
     input, relative to the largest entry of each."""
     torch.manual_seed(0)
-    layer = models.OneHotConv1d(256, 10, 20).to(device)
+    layer = kernels.OneHotConv1d(256, 10, 20).to(device)
     ids = torch.randint(0, 256, (BATCH, 100), device=device)
     grad = torch.randn(BATCH, 10, 81, device=device)
     out = layer(ids)

@@ -34,7 +34,7 @@ BASELINE = "5e3aca7"  # the last commit before the Part B CPU speed-up (2026-11-
 
 
 def prepare(variant: str, epochs: int, data: Path):
-    """(seeded network, (train_x, train_y, test_x, test_y), TrainSpec) of `variant` as the
+    """(seeded network, (train_x, train_y, test_x, test_y), RunSpec) of `variant` as the
     pipeline trains it, on the prepared ids in `data`, for `epochs` epochs."""
     import pyarrow.parquet as pq
     import torch
@@ -54,10 +54,14 @@ def prepare(variant: str, epochs: int, data: Path):
         args["vocab_size"] = pq.read_metadata(data / "vocab.parquet").num_rows + 1
     torch.manual_seed(1)
     network = models.build_model(run["model"], **args)
-    protocol = run["protocol"]
-    spec = engine.TrainSpec(epochs=epochs, batch_size=protocol["batch_size"], optimizer=protocol["optimizer"], seed=1,
-                            drop_last=protocol["drop_last"], grad_clip=protocol["grad_clip"],
-                            eval_batch_size=protocol["eval_batch_size"])
+    protocol = {**run["protocol"], "epochs": epochs}
+    try:
+        from cz4042.spec import RunSpec
+        spec = RunSpec(model=run["model"], model_args=args, protocol=protocol, seed=1)
+    except ImportError:  # --baseline: a revision before the one spec type
+        spec = engine.TrainSpec(epochs=epochs, batch_size=protocol["batch_size"], optimizer=protocol["optimizer"],
+                                seed=1, drop_last=protocol["drop_last"], grad_clip=protocol["grad_clip"],
+                                eval_batch_size=protocol["eval_batch_size"])
     tensors = tuple(torch.from_numpy(a) for a in (train_x, train_y, test_x, test_y))
     return network, tensors, spec
 
@@ -106,9 +110,9 @@ def profile_worker(variant: str, epochs: int, data: Path) -> None:
     network, tensors, spec = prepare(variant, epochs, data)
     cpu = torch.device("cpu")
     epoch = min(engine.train(network, *tensors, spec, cpu, log=lambda m: None).history["seconds"])
-    evaluation = min(_seconds(lambda: engine.evaluate(network, tensors[2], tensors[3], spec.eval_batch_size))
+    evaluation = min(_seconds(lambda: engine.evaluate(network, tensors[2], tensors[3], spec.protocol["eval_batch_size"]))
                      for _ in range(3))
-    one = dataclasses.replace(spec, epochs=1)
+    one = dataclasses.replace(spec, protocol={**spec.protocol, "epochs": 1})
     with profile(activities=[ProfilerActivity.CPU]) as profiler:
         profiled = _seconds(lambda: engine.train(network, *tensors, one, cpu, log=lambda m: None))
     events = profiler.key_averages()

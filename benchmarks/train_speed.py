@@ -116,9 +116,7 @@ def reference_eval(model, x, y) -> float:
 
 
 # ----------------------------------------------------------------------------- engine
-def engine_steps(model, x, y, optimizer_spec, steps: int, device, precision: str = "fp32") -> float:
-    spec = engine.TrainSpec(epochs=1, batch_size=BATCH, optimizer=optimizer_spec, seed=0, eval_batch_size=1000,
-                            precision=precision)
+def engine_steps(model, x, y, spec, steps: int, device) -> float:
     subset = steps * BATCH
     start = time.perf_counter()
     engine.train(model, x[:subset], y[:subset], x[:1], y[:1], spec, device, log=lambda m: None)
@@ -151,12 +149,13 @@ def measure(case: Case, device, steps: int, repeats: int, precision: str = "fp32
     engine_model = case.build()
     reference_model = reference_for(case).to(device)
     reference_optimizer = plain_optimizer(reference_model.parameters(), optimizer_spec)
-    engine_steps(engine_model, x, y, optimizer_spec, 1, device, precision)  # warm-ups
+    spec = case.epoch_spec(precision=precision)
+    engine_steps(engine_model, x, y, spec, 1, device)  # warm-ups
     reference_steps(reference_model, x, y, reference_optimizer, 1)
 
     def engine_step():  # the difference cancels engine.train's fixed set-up and wrap-up
-        one = engine_steps(engine_model, x, y, optimizer_spec, 1, device, precision)
-        more = engine_steps(engine_model, x, y, optimizer_spec, steps + 1, device, precision)
+        one = engine_steps(engine_model, x, y, spec, 1, device)
+        more = engine_steps(engine_model, x, y, spec, steps + 1, device)
         # On a loaded machine a short difference can come out <= 0: then only the whole
         # run's mean step (an upper bound, set-up included) is a number worth keeping.
         return (more - one) / steps if more > one else more / (steps + 1)
@@ -187,7 +186,7 @@ def one_cifar_job(threads: int, images: int) -> None:
     torch.manual_seed(0)
     case = speed_cases([])[0]
     x, y = case.data(images)
-    spec = engine.TrainSpec(epochs=1, batch_size=BATCH, optimizer=case.protocol["optimizer"], seed=0)
+    spec = case.epoch_spec()
     engine.train(case.build(), x, y, x[:1000], y[:1000], spec, torch.device("cpu"), log=lambda m: None)
 
 

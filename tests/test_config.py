@@ -125,6 +125,9 @@ def test_switches_and_hypotheses_a_variant_cannot_use_are_rejected(path, value, 
      "config key partA.on_best.adam.optimizer.decay: optimizer adam takes no 'decay' (it takes lr, beta1, beta2, eps)"),
     ("partA.on_best.rmsprop.optimizer", {"name": "rmsprop", "lr": 0.001, "momentum": 0.9},
      "config key partA.on_best.rmsprop.optimizer.momentum: optimizer rmsprop takes no 'momentum'"),
+    ("partA.on_best.rmsprop.optimizer", {"name": "rmsprop", "lr": 0.001, "semantics": "torch", "initial_accumulator": 1.0},
+     "config key partA.on_best.rmsprop.optimizer.initial_accumulator: torch's RMSProp (semantics torch) has no "
+     "initial accumulator"),
     ("partA.feature_map_images", [0, 2000],
      "config key partA.feature_map_images.1: test image 2000 does not exist (the test set has 2000 images"),
 ])

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from cz4042 import engine, models, resume, runtime
+from cz4042.spec import RunSpec
 
 DEVICE = torch.device("cpu")
 
@@ -17,10 +18,13 @@ def blobs(n=256, seed=0):
     return x, y
 
 
-def spec(**overrides):
-    base = dict(epochs=3, batch_size=32, optimizer={"name": "adam", "lr": 0.001}, seed=3)
-    base.update(overrides)
-    return engine.TrainSpec(**base)
+def spec(seed=3, precision="fp32", **overrides):
+    """A run of the tiny CNN; `overrides` are protocol keys."""
+    protocol = dict(epochs=3, batch_size=32, optimizer={"name": "adam", "lr": 0.001}, drop_last=True, grad_clip=None,
+                    eval_batch_size=1000)
+    protocol.update(overrides)
+    return RunSpec(model="cifar_cnn", model_args={"c1": 4, "c2": 4, "f3": 16}, protocol=protocol, seed=seed,
+                   precision=precision)
 
 
 def fresh_model(seed=3, dropout=0.5):
@@ -152,6 +156,13 @@ def test_deterministic_switch_turns_on_deterministic_algorithms(monkeypatch):
     finally:
         torch.use_deterministic_algorithms(False)
         torch.backends.cudnn.benchmark = False
+
+
+def test_batch_size_full_is_one_step_on_the_whole_training_set():
+    assert engine.batch_size_of({"batch_size": "full"}, 10_000) == 10_000
+    assert engine.batch_size_of({"batch_size": 128}, 10_000) == 128
+    result = run(fresh_model(), spec(epochs=1, batch_size="full", gradient_chunk=100))
+    assert result.history["train_loss"].iloc[0] == result.history["train_loss_last_batch"].iloc[0]
 
 
 def test_a_chunked_gradient_is_the_batch_gradient():

@@ -4,8 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cz4042 import config as cfg
-from cz4042 import models
+from cz4042 import kernels, model_kinds, models
 
 
 def test_baseline_parameter_count_and_shapes():
@@ -96,10 +95,16 @@ def test_unknown_names_list_the_valid_ones():
         models.build_model("word_rnn", vocab_size=10, cell="transformer")
 
 
-def test_config_input_kind_agrees_with_the_registry():
-    for name, entry in models.MODELS.items():
-        if entry.input_kind != "image":
-            assert cfg.input_kind(name) == entry.input_kind
+def test_every_model_reads_the_input_its_kind_table_entry_names():
+    """The config checks and the rules read model_kinds (no torch); the networks
+    the registry builds from it must read the same input."""
+    assert list(models.MODELS) == list(model_kinds.MODEL_KINDS)
+    for name, kind in model_kinds.MODEL_KINDS.items():
+        assert models.model_entry(name).input_kind == kind.input_kind
+        if kind.family != "cifar":
+            assert models.build_model(name, vocab_size=10).input_kind == kind.input_kind
+    with pytest.raises(ValueError, match="unknown model 'char_gru'; valid models: char_cnn, char_rnn"):
+        models.model_entry("char_gru")
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -108,7 +113,7 @@ def test_one_hot_conv_equals_dense_conv_on_random_batches(seed):
     1e-5 of the tensor's scale: the pad byte's gradient sums ~600 terms, where any two
     float32 summation orders differ by more than 1e-5 absolute."""
     torch.manual_seed(seed)
-    conv = models.OneHotConv1d(256, 10, 20)
+    conv = kernels.OneHotConv1d(256, 10, 20)
     ids = torch.randint(0, 256, (16, 100))
     ids[:, 60:] = 0  # end padding, as in real texts
     grad = torch.randn(16, 10, 81)
@@ -149,6 +154,19 @@ def test_cpu_recurrences_equal_nn_modules_on_random_batches(cell, input_kind, la
         exact = p.grad
         torch.testing.assert_close(ours[name].double(), exact, rtol=1e-5, atol=1e-5 * exact.abs().max().item(),
                                    msg=lambda m: f"{name}: {m}")
+
+
+def test_recurrence_path_takes_the_hand_written_kernels_only_on_cpu_fp32():
+    """The hand-written paths have no GPU or bf16 version: there nn's module runs;
+    TF1's candidate exists only as plain autograd, so it runs everywhere."""
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    assert kernels.recurrence_path("gru", "word", cpu) == "gru_kernel"
+    assert kernels.recurrence_path("lstm", "char", cpu) == "fused_onehot"
+    assert kernels.recurrence_path("lstm", "word", cpu) == "nn"
+    assert kernels.recurrence_path("gru", "char", cuda) == "nn"
+    assert kernels.recurrence_path("gru_tf1", "char", cuda) == "tf1_gru"
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert kernels.recurrence_path("gru", "char", cpu) == "nn"
 
 
 @pytest.mark.parametrize("input_kind", ["word", "char"])

@@ -8,10 +8,11 @@ from cz4042 import resume, training
 
 
 def spec(tmp_path, threads: int) -> training.RunSpec:
-    return training.RunSpec(
-        name="baseline", model="cifar_cnn", model_args={}, protocol={}, seed=1, train_path="t", test_path="t",
-        history_path="h", metrics_path="m", weights_path="w", resume_path=str(tmp_path / "seed1.pt"),
-        checkpoint_every=5, device="cpu", deterministic=False, precision="fp32", threads=threads)
+    run = {"name": "baseline", "model": "cifar_cnn", "model_args": {}, "protocol": {}, "seed": 1,
+           "checkpoint_every": 5, "device": "cpu", "deterministic": False, "precision": "fp32"}
+    files = {"train": "t", "test": "t", "history": "h", "metrics": "m", "weights": "w",
+             "resume": str(tmp_path / "seed1.pt")}
+    return training.run_spec(run, files, threads)
 
 
 def test_a_state_saved_at_one_thread_count_is_not_continued_at_another(tmp_path):
@@ -29,11 +30,6 @@ def test_a_state_saved_at_one_thread_count_is_not_continued_at_another(tmp_path)
     assert "another run definition" in messages[0]
 
 
-def test_batch_size_full_is_one_step_on_the_whole_training_set():
-    assert training.batch_size_of({"batch_size": "full"}, 10_000) == 10_000
-    assert training.batch_size_of({"batch_size": 128}, 10_000) == 128
-
-
 def test_the_unscaled_reading_tests_raw_pixels_of_image_runs_only(tmp_path):
     import numpy as np
     from cz4042 import cifar
@@ -46,3 +42,36 @@ def test_the_unscaled_reading_tests_raw_pixels_of_image_runs_only(tmp_path):
     assert training.other_tests("char", str(path), {"unscaled_test_reading": True}) == {}
     x, y = training.other_tests("image", str(path), {"unscaled_test_reading": True})["unscaled"]
     assert x.dtype == torch.float32 and float(x.max()) == 255.0 and y.tolist() == [3, 5]
+
+
+def test_run_spec_applies_the_best_cell_then_the_variants_own_overrides(tmp_path):
+    """An on-best variant: the chosen cell's maps and protocol overrides, then the
+    variant's own (which win); the rule's other inputs (code) are not the run's files."""
+    import json
+
+    best_cell = tmp_path / "best_cell.json"
+    best_cell.write_text(json.dumps({"variant": "grid_32x64", "c1": 32, "c2": 64,
+                                     "protocol_overrides": {"train_subset": 500, "epochs": 5}}))
+    run = {"name": "adam", "model": "cifar_cnn", "model_args": {"c1": 50, "c2": 60, "f3": 300},
+           "protocol": {"epochs": 8, "batch_size": 128, "optimizer": {"name": "sgd", "lr": 0.01}},
+           "protocol_overrides": {"optimizer": {"name": "adam", "lr": 0.001}, "epochs": 3}, "seed": 2}
+    files = {"train": "t", "test": "t", "history": "h", "metrics": "m", "weights": "w", "resume": "r",
+             "best_cell": str(best_cell), "code": ["engine.py"]}
+    spec = training.run_spec(run, files, threads=2)
+    assert spec.model_args == {"c1": 32, "c2": 64, "f3": 300}
+    assert spec.protocol == {"epochs": 3, "batch_size": 128, "optimizer": {"name": "adam", "lr": 0.001},
+                             "train_subset": 500}
+    assert (spec.name, spec.seed, spec.threads, spec.files.best_cell, spec.files.vocab) == (
+        "adam", 2, 2, str(best_cell), None)
+    assert run["protocol"]["epochs"] == 8  # the rule's params are left as they were
+
+
+def test_a_word_models_vocabulary_size_counts_the_padding_id(tmp_path):
+    import pandas as pd
+
+    vocab = tmp_path / "vocab.parquet"
+    pd.DataFrame({"word": ["a", "b", "c"], "id": [1, 2, 3]}).to_parquet(vocab)
+    run = {"model": "word_rnn", "model_args": {"cell": "gru"}, "protocol": {"epochs": 1}, "seed": 1}
+    files = {"train": "t", "test": "t", "history": "h", "metrics": "m", "weights": "w", "resume": "r",
+             "vocab": str(vocab)}
+    assert training.run_spec(run, files, threads=1).model_args == {"cell": "gru", "vocab_size": 4}

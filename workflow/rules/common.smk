@@ -1,27 +1,43 @@
 # Helpers shared by every stage: config checks, input selection, per-variant params.
+import importlib.util
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
-try:
-    from cz4042 import codedeps
-    from cz4042 import config as cfg
-    from cz4042 import hardware
-    from cz4042 import hypotheses
-    from cz4042.errors import PipelineError
-except ModuleNotFoundError:
-    raise WorkflowError(
-        "the package cz4042 is not installed in this Python: run "
-        "`pip install -e .` in the repository root (see README, Install and run)"
-    ) from None
-
 SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
 PACKAGE = Path(workflow.basedir) / "workflow" / "scripts" / "cz4042"
-if Path(cfg.__file__).resolve().parent != PACKAGE.resolve():
-    raise WorkflowError(
-        f"this Python imports cz4042 from {Path(cfg.__file__).parent}, not from this "
-        f"workflow's {PACKAGE}: pip install -e the checkout you run"
-    )
+
+
+def check_package_is_this_workflows():
+    """The one check that this Python runs this checkout's package: an environment with
+    another checkout's installed (pip install -e) would run that code under this
+    workflow's name. It runs before any job, and every job (a cluster job too) runs a
+    Snakemake that reads it; a rule script imports what this Python does (or, in a
+    conda env, which installs no cz4042, this workflow's scripts folder). It locates
+    the package without importing it: another checkout's code may not even import."""
+    found = importlib.util.find_spec("cz4042")
+    if found is None:
+        raise WorkflowError(
+            "the package cz4042 is not installed in this Python: run "
+            "`pip install -e .` in the repository root (see README, Install and run)"
+        )
+    package = Path(found.submodule_search_locations[0]).resolve()
+    if package != PACKAGE.resolve():
+        raise WorkflowError(
+            f"this Python imports cz4042 from {package}, but this workflow's package is "
+            f"{PACKAGE.resolve()}: pip install -e the checkout you run, or use one "
+            "environment per checkout"
+        )
+
+
+check_package_is_this_workflows()
+
+from cz4042 import codedeps
+from cz4042 import config as cfg
+from cz4042 import hardware
+from cz4042 import hypotheses
+from cz4042.errors import PipelineError
+from cz4042.model_kinds import model_kind
 
 
 def code_of(script):
@@ -132,6 +148,18 @@ def all_runs(family, variants, name="metrics.json"):
     return [p for p in paths if Path(p).exists()] if reading_records() else paths
 
 
+def run_histories(*groups):
+    """{history.parquet path: variant} of every seed of each (family, variants) group,
+    as all_runs lists them: a curve figure's input (the paths) and, passed as params,
+    the variant of each, so that no script reads a variant out of a path."""
+    return {
+        path: variant
+        for family, variants in groups
+        for variant in variants
+        for path in all_runs(family, [variant], "history.parquet")
+    }
+
+
 def variant_pattern(names):
     return "|".join(names) if names else "^$"
 
@@ -140,16 +168,34 @@ def partA_names():
     return cfg.cifar_variant_names(config)
 
 
+def training_params(part, view, wildcards):
+    """A training job's params.run: the variant's view of the config (cfg.cifar_run,
+    cfg.on_best_run or cfg.text_run), its seed and how to run it. training.run_spec
+    makes it, with the job's files, the RunSpec that the engine reads."""
+    return {
+        **view,
+        "name": wildcards.variant,
+        "seed": int(wildcards.seed),
+        "precision": config["precision"],
+        "device": config["device"],
+        "deterministic": config["deterministic"],
+        "checkpoint_every": config["checkpoint_every"],
+        "configured_threads": config[part]["resources"]["threads"],
+    }
+
+
 def partA_run(wildcards):
-    return cfg.cifar_run(config, wildcards.variant)
+    return training_params("partA", cfg.cifar_run(config, wildcards.variant), wildcards)
 
 
 def partA_best_run(wildcards):
-    return cfg.on_best_run(config, wildcards.variant)
+    return training_params(
+        "partA", cfg.on_best_run(config, wildcards.variant), wildcards
+    )
 
 
 def partB_run(wildcards):
-    return cfg.text_run(config, wildcards.variant)
+    return training_params("partB", cfg.text_run(config, wildcards.variant), wildcards)
 
 
 def char_fields():
@@ -165,7 +211,7 @@ def partB_inputs(wildcards):
     """Char models read the char ids of their field (the variant's char_field, else
     text_inputs.char_field); word models the word ids and the vocabulary."""
     run = cfg.text_run(config, wildcards.variant)
-    if cfg.input_kind(run["model"]) == "word":
+    if model_kind(run["model"]).input_kind == "word":
         return {
             "train": "resources/dbpedia/word_ids_train.parquet",
             "test": "resources/dbpedia/word_ids_test.parquet",
@@ -204,10 +250,6 @@ def packing_group(family):
         return "train_small" if maps <= config["packing"]["partA_max_maps"] else None
 
     return group
-
-
-def seed_of(wildcards):
-    return int(wildcards.seed)
 
 
 # ----------------------------------------------------------------------------- targets

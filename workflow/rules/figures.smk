@@ -36,9 +36,12 @@ rule partA_comparison_figure:
         "../scripts/comparison_figure.py"
 
 
+BASELINE_HISTORIES = run_histories(("partA", ["baseline"]))
+
+
 rule partA_baseline_curves_figure:
     input:
-        histories=all_runs("partA", ["baseline"], "history.parquet"),
+        histories=list(BASELINE_HISTORIES),
         code=code_of("curves.py"),
     output:
         in_report("results/figures/partA_baseline_curves.png", "partA_baseline_curves"),
@@ -48,16 +51,21 @@ rule partA_baseline_curves_figure:
     conda:
         "../envs/aggregate.yaml"
     params:
+        variant_of=BASELINE_HISTORIES,
         figures=[("Part A: baseline CNN (C1 50, C2 60)", ["baseline"])],
         caption=protocol_caption("partA"),
     script:
         "../scripts/curves.py"
 
 
+OPTIMIZER_HISTORIES = run_histories(
+    ("partA", partA_names()["grid"]), ("partA_best", partA_names()["on_best"])
+)
+
+
 rule partA_optimizers_figure:
     input:
-        histories=all_runs("partA", partA_names()["grid"], "history.parquet")
-        + all_runs("partA_best", partA_names()["on_best"], "history.parquet"),
+        histories=list(OPTIMIZER_HISTORIES),
         best_cell=best_cell_record(),
         code=code_of("curves.py"),
     output:
@@ -68,6 +76,7 @@ rule partA_optimizers_figure:
     conda:
         "../envs/aggregate.yaml"
     params:
+        variant_of=OPTIMIZER_HISTORIES,
         figures=[
             (
                 "Part A: optimizers and dropout on the best grid cell",
@@ -120,9 +129,12 @@ rule partB_comparison_figure:
         "../scripts/comparison_figure.py"
 
 
+DROPOUT_HISTORIES = run_histories(("partB", partB_dropout_variants()))
+
+
 rule partB_curves_figure:
     input:
-        histories=all_runs("partB", partB_dropout_variants(), "history.parquet"),
+        histories=list(DROPOUT_HISTORIES),
         code=code_of("curves.py"),
     output:
         [
@@ -135,15 +147,19 @@ rule partB_curves_figure:
     conda:
         "../envs/aggregate.yaml"
     params:
+        variant_of=DROPOUT_HISTORIES,
         figures=partB_curve_figures(),
         caption=protocol_caption("partB"),
     script:
         "../scripts/curves.py"
 
 
+RNN_VARIANT_HISTORIES = run_histories(("partB", config["partB"]["rnn_table"]))
+
+
 rule partB_rnn_variants_figure:
     input:
-        histories=all_runs("partB", config["partB"]["rnn_table"], "history.parquet"),
+        histories=list(RNN_VARIANT_HISTORIES),
         code=code_of("curves.py"),
     output:
         in_report("results/figures/partB_rnn_variants.png", "partB_rnn_variants"),
@@ -153,6 +169,7 @@ rule partB_rnn_variants_figure:
     conda:
         "../envs/aggregate.yaml"
     params:
+        variant_of=RNN_VARIANT_HISTORIES,
         figures=[("Part B: recurrent variants", config["partB"]["rnn_table"])],
         caption=protocol_caption("partB"),
     script:

@@ -37,15 +37,9 @@ rule train_partA:
         mem_mb=config["partA"]["resources"]["mem_mb"],
         runtime=config["partA"]["resources"]["runtime"],
     params:
-        name="{variant}",
+        # the variant's view of the config, its seed and how to run it (training_params)
         run=partA_run,
-        seed=seed_of,
         resume=resume_state("partA"),
-        checkpoint_every=config["checkpoint_every"],
-        device=config["device"],
-        deterministic=config["deterministic"],
-        precision=config["precision"],
-        configured_threads=config["partA"]["resources"]["threads"],
     script:
         "../scripts/train.py"
 
@@ -100,4 +94,3 @@ use rule train_partA as train_partB with:
     params:
         run=partB_run,
         resume=resume_state("partB"),
-        configured_threads=config["partB"]["resources"]["threads"],

@@ -10,6 +10,6 @@ with reported(log):
     if "best_cell" in i.keys():
         best_cell = records.read_best_cell(i.best_cell)["variant"]
     for output, (title, wanted) in zip(snakemake.output, p.figures):
-        series = records.curve_series(i.histories, wanted, best_cell)
+        series = records.curve_series(p.variant_of, wanted, best_cell)
         save_figure(output, plots.curves_figure(series, title, p.caption))
         log(f"{output}: {len(series)} curves")

@@ -5,14 +5,8 @@ from cz4042.rule import log_path, logger, reported
 
 log = logger(log_path(snakemake))
 with reported(log):
-    i, p, out = snakemake.input, snakemake.params, snakemake.output
-    spec = training.RunSpec(
-        name=p.name, model=p.run["model"], model_args=p.run["model_args"], protocol=p.run["protocol"],
-        protocol_overrides=p.run.get("protocol_overrides"), seed=p.seed, train_path=i.train, test_path=i.test,
-        vocab_path=i.get("vocab"), best_cell_path=i.get("best_cell"), history_path=out.history,
-        metrics_path=out.metrics, weights_path=out.weights, resume_path=p.resume, checkpoint_every=p.checkpoint_every,
-        device=p.device, deterministic=p.deterministic, precision=p.precision, threads=snakemake.threads,
-        configured_threads=p.configured_threads)
+    files = {**dict(snakemake.input.items()), **dict(snakemake.output.items()), "resume": snakemake.params.resume}
+    spec = training.run_spec(snakemake.params.run, files, snakemake.threads)
     try:
         metrics = training.run(spec, log)
     except Interrupted:

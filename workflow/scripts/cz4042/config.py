@@ -16,6 +16,7 @@ import yaml
 
 from . import hypotheses
 from .errors import PipelineError
+from .model_kinds import DROPOUT_SITES, model_kind
 
 # Keys of a variant that describe how it is trained and fed, not the network itself;
 # the last three choose its inputs (char_field: the DBpedia field the char models read;
@@ -30,8 +31,6 @@ OPTIMIZER_KEYS = {
     "rmsprop": ("decay", "eps", "initial_accumulator", "semantics"),
     "adam": ("beta1", "beta2", "eps"),
 }
-# Where dropout may act, per model family (see models.TextCNN and models.TextRNN).
-DROPOUT_SITES = {"cnn": ("features", "pool"), "rnn": ("state", "inputs")}
 BASELINE = "baseline"
 
 
@@ -187,6 +186,9 @@ def check_optimizer(key: str, spec: dict) -> None:
         if extra not in ("name", "lr", *allowed):
             takes = ", ".join(("lr",) + allowed)
             raise PipelineError(f"config key {key}.{extra}: optimizer {spec['name']} takes no {extra!r} (it takes {takes})")
+    if spec.get("semantics") == "torch" and "initial_accumulator" in spec:
+        raise PipelineError(f"config key {key}.initial_accumulator: torch's RMSProp (semantics torch) has no initial "
+                            "accumulator: its mean square starts at 0")
 
 
 def check_feature_map_images(config: dict) -> None:
@@ -201,8 +203,9 @@ def check_feature_map_images(config: dict) -> None:
 
 def check_text_variant(key: str, entry: dict) -> None:
     """Keys that the variant's model family cannot use are an error, never ignored."""
-    kind, family = entry["model"].split("_", 1)
-    if "char_field" in entry and kind != "char":
+    kind = model_kind(entry["model"])
+    family = kind.family
+    if "char_field" in entry and kind.input_kind != "char":
         raise PipelineError(f"config key {key}.char_field: only char models read a char field ({entry['model']} reads words)")
     if "dropout_at" in entry and entry["dropout_at"] not in DROPOUT_SITES[family]:
         raise PipelineError(f"config key {key}.dropout_at: {entry['dropout_at']!r} is not a dropout site of "
@@ -328,12 +331,6 @@ def on_best_run(config: dict, variant: str) -> dict:
     overrides, args = split_variant(part["on_best"][variant])
     return {"model": "cifar_cnn", "model_args": {**part["model"], **args},
             "protocol": part["protocol"], "protocol_overrides": overrides}
-
-
-def input_kind(model: str) -> str:
-    """Text models are named <input>_<architecture>: char_cnn reads char ids, word_rnn
-    word ids (the registry in models.py says the same; a test checks they agree)."""
-    return model.split("_", 1)[0]
 
 
 def text_variants(config: dict) -> dict[str, dict]:

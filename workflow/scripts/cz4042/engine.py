@@ -1,6 +1,7 @@
 """The one training engine every Part A and Part B variant runs through.
 
-`train()` takes tensors, a model and a `TrainSpec`; it returns the per-epoch history.
+`train()` takes tensors, a model and the run's `spec.RunSpec`; it returns the per-epoch
+history.
 With a `resume.ResumePolicy` it can stop (SIGTERM) and resume mid-epoch, bitwise
 identical on CPU to a run that was never stopped.
 """
@@ -21,24 +22,7 @@ from .optim import build_optimizer, clip_gradients
 from .records import HISTORY_COLUMNS
 from .resume import Interrupted, ResumePolicy, SigtermFlag, load_resume_state, save_resume_state, set_rng_state
 from .runtime import autocast, configure_precision
-
-
-@dataclass(frozen=True)
-class TrainSpec:
-    epochs: int
-    batch_size: int
-    optimizer: dict
-    seed: int
-    drop_last: bool = True
-    grad_clip: dict | None = None
-    eval_batch_size: int = 1000
-    # fp32 (default, the reference numbers), bf16 (autocast on CPUs/GPUs that support
-    # it) or tf32 (CUDA matmuls and convolutions in TF32): opt-in speed over exactness.
-    precision: str = "fp32"
-    # Compute a batch's mean gradient over chunks of this many examples (None: at once).
-    # The same gradient summed in another order: a full batch of 10,000 CIFAR images
-    # then needs ~1 GB instead of ~5 and runs 2-3x faster on a CPU.
-    gradient_chunk: int | None = None
+from .spec import RunSpec
 
 
 @dataclass
@@ -76,15 +60,23 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
     return loss_sum.item() / len(x), correct.item() / len(x)
 
 
-def count_batches(n: int, spec: TrainSpec) -> int:
-    batches = n // spec.batch_size if spec.drop_last else math.ceil(n / spec.batch_size)
+def batch_size_of(protocol: dict, train_examples: int) -> int:
+    """The protocol's batch size; `full` is the whole training set: one gradient step
+    per epoch, as the 2019 Part A starter's `sess.run(train_step, {x: trainX, ...})`."""
+    size = protocol["batch_size"]
+    return train_examples if size == "full" else size
+
+
+def count_batches(n: int, batch_size: int, drop_last: bool) -> int:
+    batches = n // batch_size if drop_last else math.ceil(n / batch_size)
     if batches == 0:
-        raise ValueError(f"{n} training examples give no full batch of {spec.batch_size}")
+        raise ValueError(f"{n} training examples give no full batch of {batch_size}")
     return batches
 
 
-def run_batches(model, optimizer, x, y, start: EpochStart, batches: int, spec: TrainSpec, device: torch.device,
-                stop: Callable[[int, torch.Tensor], None]) -> tuple[torch.Tensor, torch.Tensor | None]:
+def run_batches(model, optimizer, x, y, start: EpochStart, batches: int, batch_size: int, spec: RunSpec,
+                device: torch.device, stop: Callable[[int, torch.Tensor], None]
+                ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """One epoch's mini-batches from `start`: (sum of batch losses, last batch loss).
     `stop(batch, loss_sum)` is called before each batch (it raises to interrupt)."""
     order = start.order.to(device)
@@ -93,20 +85,22 @@ def run_batches(model, optimizer, x, y, start: EpochStart, batches: int, spec: T
     last = None
     for batch in range(start.first_batch, batches):
         stop(batch, loss_sum)
-        index = order[batch * spec.batch_size:(batch + 1) * spec.batch_size]
+        index = order[batch * batch_size:(batch + 1) * batch_size]
         optimizer.zero_grad(set_to_none=True)
         loss = batch_gradient(model, x, y, index, spec, device)
-        clip_gradients(model.parameters(), spec.grad_clip)
+        clip_gradients(model.parameters(), spec.protocol["grad_clip"])
         optimizer.step()
         last = loss.detach()
         loss_sum += last.double()
     return loss_sum, last
 
 
-def batch_gradient(model, x, y, index, spec: TrainSpec, device: torch.device) -> torch.Tensor:
-    """Back-propagate the batch's mean cross-entropy (in chunks of spec.gradient_chunk
-    examples, each weighted by its share of the batch); return that mean."""
-    chunk = spec.gradient_chunk or len(index)
+def batch_gradient(model, x, y, index, spec: RunSpec, device: torch.device) -> torch.Tensor:
+    """Back-propagate the batch's mean cross-entropy (in chunks of the protocol's
+    gradient_chunk examples, each weighted by its share of the batch); return that mean.
+    Chunks sum the same gradient in another order: a full batch of 10,000 CIFAR images
+    then needs ~1 GB instead of ~5 and runs 2-3x faster on a CPU."""
+    chunk = spec.protocol.get("gradient_chunk") or len(index)
     total = torch.zeros((), device=device)
     for part in index.split(chunk):
         with autocast(device, spec.precision):
@@ -135,7 +129,7 @@ def resume_from(policy: ResumePolicy | None, model, optimizer, shuffle, device, 
 
 
 def train(model: nn.Module, train_x: torch.Tensor, train_y: torch.Tensor, test_x: torch.Tensor,
-          test_y: torch.Tensor, spec: TrainSpec, device: torch.device, resume: ResumePolicy | None = None,
+          test_y: torch.Tensor, spec: RunSpec, device: torch.device, resume: ResumePolicy | None = None,
           log: Callable[[str], None] = print,
           other_tests: dict[str, tuple[torch.Tensor, torch.Tensor]] | None = None) -> TrainResult:
     """Mini-batch training with a reshuffle per epoch; evaluates on the test set after
@@ -147,10 +141,12 @@ def train(model: nn.Module, train_x: torch.Tensor, train_y: torch.Tensor, test_x
     model.to(device).train()
     train_x, train_y, test_x, test_y = (t.to(device) for t in (train_x, train_y, test_x, test_y))
     other_tests = {name: (x.to(device), y.to(device)) for name, (x, y) in (other_tests or {}).items()}
-    optimizer = build_optimizer(model.parameters(), spec.optimizer)
+    protocol, epochs = spec.protocol, spec.protocol["epochs"]
+    optimizer = build_optimizer(model.parameters(), protocol["optimizer"])
     shuffle = torch.Generator().manual_seed(spec.seed)
     torch.manual_seed(spec.seed)  # dropout masks
-    batches = count_batches(len(train_x), spec)
+    batch_size = batch_size_of(protocol, len(train_x))
+    batches = count_batches(len(train_x), batch_size, protocol["drop_last"])
     history, progress, resumed_from = resume_from(resume, model, optimizer, shuffle, device, log)
 
     def save(state_progress: dict | None) -> None:
@@ -158,7 +154,7 @@ def train(model: nn.Module, train_x: torch.Tensor, train_y: torch.Tensor, test_x
 
     diverged = None
     with SigtermFlag(enabled=resume is not None) as sigterm:
-        for epoch in range(len(history) + 1, spec.epochs + 1):
+        for epoch in range(len(history) + 1, epochs + 1):
             started = time.perf_counter()
             start = (EpochStart(progress["order"], progress["next_batch"], progress["loss_sum"], progress["seconds"])
                      if progress else EpochStart(torch.randperm(len(train_x), generator=shuffle)))
@@ -171,24 +167,25 @@ def train(model: nn.Module, train_x: torch.Tensor, train_y: torch.Tensor, test_x
                     log(f"SIGTERM: state saved to {resume.path} at epoch {epoch}, batch {batch}")
                     raise Interrupted(str(resume.path))
 
-            loss_sum, last = run_batches(model, optimizer, train_x, train_y, start, batches, spec, device, stop)
-            test_loss, test_accuracy = evaluate(model, test_x, test_y, spec.eval_batch_size, spec.precision)
+            loss_sum, last = run_batches(model, optimizer, train_x, train_y, start, batches, batch_size, spec, device,
+                                         stop)
+            test_loss, test_accuracy = evaluate(model, test_x, test_y, protocol["eval_batch_size"], spec.precision)
             other = {}
             for name, (x, y) in other_tests.items():
                 other[f"test_loss_{name}"], other[f"test_accuracy_{name}"] = evaluate(
-                    model, x, y, spec.eval_batch_size, spec.precision)
+                    model, x, y, protocol["eval_batch_size"], spec.precision)
             history.append({
                 "epoch": epoch, "train_loss": loss_sum.item() / batches,
                 "train_loss_last_batch": last.item() if last is not None else float("nan"),
                 "test_loss": test_loss, "test_accuracy": test_accuracy,
                 "seconds": start.seconds_before + time.perf_counter() - started, **other,
             })
-            log_epoch(history, spec.epochs, log)
+            log_epoch(history, epochs, log)
             if not math.isfinite(history[-1]["train_loss"]):
                 diverged = epoch
                 log(f"diverged at epoch {epoch}: training loss {history[-1]['train_loss']}")
                 break
-            if resume is not None and (epoch % resume.every_epochs == 0 or sigterm.raised) and epoch < spec.epochs:
+            if resume is not None and (epoch % resume.every_epochs == 0 or sigterm.raised) and epoch < epochs:
                 save(None)
                 if sigterm.raised:
                     log(f"SIGTERM: state saved to {resume.path} after epoch {epoch}")

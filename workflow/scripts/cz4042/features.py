@@ -20,7 +20,7 @@ def load_trained(weights_path: str) -> torch.nn.Module:
 
 @torch.no_grad()
 def activations(model, image_uint8) -> dict:
-    x = torch.from_numpy(image_uint8).float().div(255.0).unsqueeze(0)
+    x = torch.tensor(image_uint8, dtype=torch.float32).div(255.0).unsqueeze(0)  # a copy: read-only arrays warn
     return {name: value[0].numpy() for name, value in model.features(x).items()}
 
 

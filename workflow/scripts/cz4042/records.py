@@ -76,20 +76,14 @@ def read_best_cell(path: str | Path) -> dict:
         raise PipelineError(f"{path}: unreadable best-cell record ({type(error).__name__}: {error})") from None
 
 
-def run_variant(path: str | Path) -> str:
-    """The variant of a run file: runs/<family>/<variant>/seed<N>/<file>."""
-    return Path(path).parent.parent.name
-
-
-def curve_series(paths: list[str], wanted: list[str], best_cell: str | None = None
+def curve_series(variant_of: dict[str, str], wanted: list[str], best_cell: str | None = None
                  ) -> dict[str, list[pd.DataFrame]]:
-    """Histories grouped by variant (one per seed, the variant read from each path), in
-    the order of `wanted`. The best grid cell is known only at run time: with
-    `best_cell` its runs stand for 'grid_best'."""
+    """Histories grouped by variant (one per seed), in the order of `wanted`, from
+    {history path: its variant} as the rule lists them. The best grid cell is known
+    only at run time: with `best_cell` its runs stand for 'grid_best'."""
     series: dict[str, list[pd.DataFrame]] = {}
-    for path in paths:
-        label = run_variant(path)
-        label = "grid_best" if label == best_cell else label
+    for path, variant in variant_of.items():
+        label = "grid_best" if variant == best_cell else variant
         if label in wanted:
             series.setdefault(label, []).append(read_history(path))
     return {label: series[label] for label in wanted if label in series}

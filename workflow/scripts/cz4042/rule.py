@@ -38,15 +38,4 @@ def reported(log: Callable[[str], None]) -> Iterator[None]:
 
 
 def log_path(snakemake) -> str | None:
-    check_package_is_this_workflows(snakemake.scriptdir)
     return str(snakemake.log[0]) if len(snakemake.log) else None
-
-
-def check_package_is_this_workflows(script_dir: str) -> None:
-    """An environment with another checkout's package installed (pip install -e) would
-    run that checkout's code under this workflow's name: refuse, naming both."""
-    package = Path(__file__).resolve().parent
-    expected = Path(script_dir).resolve() / "cz4042"
-    if package != expected:
-        raise SystemExit(f"error: this Python imports cz4042 from {package}, but this workflow's package is "
-                         f"{expected}: pip install -e the checkout you run, or use one environment per checkout")

@@ -12,9 +12,18 @@ PRECISIONS = ("fp32", "bf16", "tf32")
 
 
 def resolve_device(name: str) -> torch.device:
+    """auto: CUDA where there is one, else the CPU. A CUDA device this machine lacks is
+    refused here, in one line, rather than by torch's traceback mid-job."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise PipelineError(f"config key device: {name}, but this Python's torch sees no CUDA device "
+                            f"(torch {torch.__version__}, CUDA build {torch.version.cuda}): set device auto or cpu")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        count = torch.cuda.device_count()
+        raise PipelineError(f"config key device: {name}, but this machine has {count} CUDA devices (0-{count - 1})")
+    return device
 
 
 def configure_threads(threads: int) -> None:

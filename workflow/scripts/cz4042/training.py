@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -15,39 +14,13 @@ import torch
 from . import cifar, tokenize
 from .atomic import save_torch, write_json, write_parquet
 from .download import file_digest
-from .engine import TrainResult, TrainSpec, train
+from .engine import TrainResult, train
 from .models import build_model, count_parameters, model_entry
 from .provenance import environment, fingerprint
 from .records import read_best_cell
 from .resume import ResumePolicy
 from .runtime import set_up
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """Everything one training run is given: what to train (model, its arguments, the
-    protocol, the seed), its files, and how to run it. A rule's params and files map
-    onto it one to one."""
-    name: str
-    model: str
-    model_args: dict
-    protocol: dict  # epochs, batch_size, drop_last, optimizer, grad_clip, train_subset, eval_batch_size, ...
-    seed: int
-    train_path: str
-    test_path: str
-    history_path: str
-    metrics_path: str
-    weights_path: str
-    resume_path: str
-    checkpoint_every: int
-    device: str
-    deterministic: bool
-    precision: str
-    threads: int
-    configured_threads: int | None = None
-    vocab_path: str | None = None
-    best_cell_path: str | None = None  # Part A's on-best variants: the chosen cell's maps and overrides
-    protocol_overrides: dict | None = None  # applied after the best cell's
+from .spec import RUN_FILES, RunFiles, RunSpec
 
 
 def load_inputs(input_kind: str, train_path: str, test_path: str, protocol: dict):
@@ -85,30 +58,33 @@ def other_tests(input_kind: str, test_path: str, protocol: dict) -> dict:
     return {"unscaled": (torch.from_numpy(test_px.astype(np.float32)), torch.from_numpy(test_y))}
 
 
-def batch_size_of(protocol: dict, train_examples: int) -> int:
-    """The protocol's batch size; `full` is the whole training set: one gradient step
-    per epoch, as the 2019 Part A starter's `sess.run(train_step, {x: trainX, ...})`."""
-    size = protocol["batch_size"]
-    return train_examples if size == "full" else size
-
-
 def vocabulary_size(vocab_path: str) -> int:
     import pyarrow.parquet as pq
 
     return pq.read_metadata(vocab_path).num_rows + 1  # + the padding/unknown id 0
 
 
-def resolved(spec: RunSpec) -> tuple[dict, dict]:
-    """(model arguments, protocol) with the best cell's maps and overrides, the
-    variant's own overrides, and the vocabulary size applied."""
-    args, protocol = dict(spec.model_args), dict(spec.protocol)
-    if spec.best_cell_path is not None:
-        cell = read_best_cell(spec.best_cell_path)
+def run_spec(run: dict, files: Mapping[str, str], threads: int) -> RunSpec:
+    """The RunSpec of a training job, from its rule's params.run (config.py's view of the
+    variant, its seed and how to run it), its named files (inputs, outputs and `resume`;
+    others, such as the code inputs, are not the run's) and its threads."""
+    run_files = RunFiles(**{name: files[name] for name in RUN_FILES if name in files})
+    model_args, protocol = resolved(run, run_files)
+    how = {k: v for k, v in run.items() if k not in ("model_args", "protocol", "protocol_overrides")}
+    return RunSpec(**how, model_args=model_args, protocol=protocol, threads=threads, files=run_files)
+
+
+def resolved(run: dict, files: RunFiles) -> tuple[dict, dict]:
+    """(model arguments, protocol) of params.run with the best cell's maps and overrides,
+    the variant's own overrides, and the vocabulary size applied."""
+    args, protocol = dict(run["model_args"]), dict(run["protocol"])
+    if files.best_cell is not None:
+        cell = read_best_cell(files.best_cell)
         args.update(c1=cell["c1"], c2=cell["c2"])
         protocol.update(cell["protocol_overrides"])
-    protocol.update(spec.protocol_overrides or {})
-    if spec.vocab_path is not None:
-        args["vocab_size"] = vocabulary_size(spec.vocab_path)
+    protocol.update(run.get("protocol_overrides") or {})
+    if files.vocab is not None:
+        args["vocab_size"] = vocabulary_size(files.vocab)
     return args, protocol
 
 
@@ -117,7 +93,7 @@ def resume_policy(spec: RunSpec, run_id: str, target: torch.device) -> ResumePol
     be resumed: the run itself and, since they change float sums, its threads and device
     (a 1-thread state is never continued at 2 threads)."""
     same_computation = fingerprint({"run": run_id, "threads": spec.threads, "device": str(target)})
-    return ResumePolicy(Path(spec.resume_path), spec.checkpoint_every, same_computation)
+    return ResumePolicy(Path(spec.files.resume), spec.checkpoint_every, same_computation)
 
 
 def run(spec: RunSpec, log: Callable[[str], None] = print) -> dict:
@@ -129,24 +105,18 @@ def run(spec: RunSpec, log: Callable[[str], None] = print) -> dict:
             f"{spec.threads}?): float sums differ, so this run's numbers differ from a "
             f"{spec.configured_threads}-thread run's")
     target = set_up(spec.device, spec.threads, spec.deterministic)
-    args, protocol = resolved(spec)
-    inputs = {"train": file_digest(spec.train_path, "sha256"), "test": file_digest(spec.test_path, "sha256")}
+    files, args, protocol = spec.files, spec.model_args, spec.protocol
+    inputs = {"train": file_digest(files.train, "sha256"), "test": file_digest(files.test, "sha256")}
     run_id = fingerprint({"model": spec.model, "model_args": args, "protocol": protocol, "seed": spec.seed,
                           "inputs": inputs, "precision": spec.precision})
     input_kind = model_entry(spec.model).input_kind
-    train_x, train_y, test_x, test_y = load_inputs(input_kind, spec.train_path, spec.test_path, protocol)
+    train_x, train_y, test_x, test_y = load_inputs(input_kind, files.train, files.test, protocol)
     torch.manual_seed(spec.seed)
     network = build_model(spec.model, **args)
-    train_spec = TrainSpec(
-        epochs=protocol["epochs"], batch_size=batch_size_of(protocol, len(train_x)), optimizer=protocol["optimizer"],
-        seed=spec.seed, drop_last=protocol["drop_last"], grad_clip=protocol["grad_clip"],
-        eval_batch_size=protocol["eval_batch_size"], precision=spec.precision,
-        gradient_chunk=protocol.get("gradient_chunk"),
-    )
     log(f"{spec.model} {json.dumps(args, sort_keys=True)} seed {spec.seed}: {count_parameters(network)} parameters, "
         f"{len(train_x)} training / {len(test_x)} test examples on {target}")
-    result = train(network, train_x, train_y, test_x, test_y, train_spec, target, resume_policy(spec, run_id, target),
-                   log, other_tests(input_kind, spec.test_path, protocol))
+    result = train(network, train_x, train_y, test_x, test_y, spec, target, resume_policy(spec, run_id, target),
+                   log, other_tests(input_kind, files.test, protocol))
     metrics = {
         "variant": spec.name, "model": spec.model, "model_args": args, "protocol": protocol, "seed": spec.seed,
         "precision": spec.precision, "parameters": count_parameters(network), "train_examples": len(train_x),
@@ -155,13 +125,13 @@ def run(spec: RunSpec, log: Callable[[str], None] = print) -> dict:
         "started": started.isoformat(timespec="seconds"),
         "ended": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
-    save_torch(spec.weights_path, {
+    save_torch(files.weights, {
         "model": spec.model, "model_args": args, "state_dict": network.state_dict(),
         "optimizer": result.optimizer_state, "rng": torch.get_rng_state(), "epoch": len(result.history),
     })
-    write_parquet(spec.history_path, result.history)
-    write_json(spec.metrics_path, metrics)
-    Path(spec.resume_path).unlink(missing_ok=True)
+    write_parquet(files.history, result.history)
+    write_json(files.metrics, metrics)
+    Path(files.resume).unlink(missing_ok=True)
     return metrics
 
 
