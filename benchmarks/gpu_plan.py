@@ -139,24 +139,24 @@ def plan(config: dict, steps: list[str]) -> list[tuple[str, list[Run]]]:
 
 
 def run_spec(config: dict, run: Run, work: Path, data: dict, threads: int) -> dict:
-    """The training.RunSpec fields of one run, as the rules train_partA / train_partA_best
-    fill them from the same config."""
+    """What the rules train_partA / train_partA_best give training.run_spec for one run,
+    from the same config: params.run (`run`), its named files and its threads."""
     if run.family == "partA":
         entry, best_cell = cfg.cifar_run(config, run.variant), None
     else:
         entry, best_cell = cfg.on_best_run(config, run.variant), str(work / "partA" / "best_cell.json")
     folder = run.folder(work)
-    return {
-        "name": run.variant, "model": entry["model"], "model_args": entry["model_args"],
-        "protocol": entry["protocol"], "protocol_overrides": entry.get("protocol_overrides"), "seed": run.seed,
-        "train_path": data["train"], "test_path": data["test"], "best_cell_path": best_cell,
-        "history_path": str(folder / "history.parquet"), "metrics_path": str(folder / "metrics.json"),
-        "weights_path": str(folder / "model.pt"),
-        "resume_path": str(work / "resume" / run.family / run.variant / f"seed{run.seed}.pt"),
-        "checkpoint_every": config["checkpoint_every"], "device": config["device"],
-        "deterministic": config["deterministic"], "precision": config["precision"], "threads": threads,
+    params = {
+        **entry, "name": run.variant, "seed": run.seed, "precision": config["precision"], "device": config["device"],
+        "deterministic": config["deterministic"], "checkpoint_every": config["checkpoint_every"],
         "configured_threads": config["partA"]["resources"]["threads"],
     }
+    files = {"train": data["train"], "test": data["test"], "history": str(folder / "history.parquet"),
+             "metrics": str(folder / "metrics.json"), "weights": str(folder / "model.pt"),
+             "resume": str(work / "resume" / run.family / run.variant / f"seed{run.seed}.pt")}
+    if best_cell:
+        files["best_cell"] = best_cell
+    return {"run": params, "files": files, "threads": threads}
 
 
 def train_one(spec_path: str) -> None:
@@ -167,7 +167,7 @@ def train_one(spec_path: str) -> None:
     spec = json.loads(Path(spec_path).read_text())
     log = logger(spec.pop("log"))
     try:
-        metrics = training.run(training.RunSpec(**spec), log)
+        metrics = training.run(training.run_spec(spec["run"], spec["files"], spec["threads"]), log)
     except Interrupted:
         raise SystemExit(143)
     except PipelineError as error:
