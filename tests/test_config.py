@@ -109,7 +109,10 @@ def test_variant_views_carry_only_that_variant():
      "config key hypotheses.full_batch.touches.0: row 'momentum' has no fixed variant to switch"),
     ("hypotheses.unscaled.switch", {"init": "torch"},
      "config key hypotheses.unscaled: give exactly one of switch (variant keys) or reading (a column)"),
-    ("worlds.starter_2019", ["title", "tf2"], "config key worlds.starter_2019.1: no hypothesis 'tf2'"),
+    ("worlds.starter_2019.hypotheses", ["title", "tf2"],
+     "config key worlds.starter_2019.hypotheses.1: no hypothesis 'tf2'"),
+    ("worlds.starter_2019.hypotheses", ["title", "unscaled"],
+     "config key worlds.starter_2019.hypotheses.1: 'unscaled' is a reading, not a switch"),
     ("more_seeds.rows", ["word_gru9"], "config key more_seeds.rows.0: 'word_gru9' is not a row of the report"),
 ])
 def test_switches_and_hypotheses_a_variant_cannot_use_are_rejected(path, value, message):

@@ -12,7 +12,8 @@ def test_the_readme_summary_is_generated_from_the_committed_tables():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = readme_summary.current_block(readme)
     assert block, "README.md lacks the summary block"
-    expected = readme_summary.summary(TABLES, TABLES.relative_to(ROOT).as_posix())
+    min_seeds = readme_summary.min_seeds_of(ROOT / "config.yaml")
+    expected = readme_summary.summary(TABLES, TABLES.relative_to(ROOT).as_posix(), min_seeds)
     assert block == expected, "README summary is stale: run python -m cz4042.readme_summary " \
                               "docs/results/report-protocol/tables README.md"
 
@@ -20,3 +21,15 @@ def test_the_readme_summary_is_generated_from_the_committed_tables():
 def test_replacing_the_block_keeps_the_rest_of_the_readme():
     text = f"intro\n{readme_summary.START}\nold\n{readme_summary.END}\noutro\n"
     assert readme_summary.replace_block(text, "new") == f"intro\n{readme_summary.START}\nnew\n{readme_summary.END}\noutro\n"
+
+
+def test_every_row_flagged_for_more_seeds_gets_them():
+    """A committed row whose sd exceeds the band is listed in more_seeds.rows (else its
+    flag could never clear)."""
+    import pandas as pd
+    import yaml
+
+    table = pd.read_csv(TABLES / "reproduction.csv", keep_default_na=False)
+    flagged = set(table.loc[table["flags"].str.contains("needs"), "variant"])
+    rows = yaml.safe_load((ROOT / "config.yaml").read_text())["more_seeds"]["rows"]
+    assert flagged <= set(rows), flagged - set(rows)

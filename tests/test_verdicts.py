@@ -67,7 +67,7 @@ RUNS = pd.DataFrame(RUN_ROWS)
 @pytest.fixture(scope="module")
 def built():
     table, effects = reproduction_tables.reproduction_table(
-        REFERENCE, RUNS, {}, PROTOCOL, HYPOTHESES, {"starter": {"gap": ("gap_good", {"x": 1})}},
+        REFERENCE, RUNS, {}, PROTOCOL, HYPOTHESES, {"starter": {"gap": ("gap_good", {"x": 1}, "2026-11-30T00:00Z")}},
         pd.DataFrame(columns=["row", "metric", "number"]), RULES)
     return table.set_index(["table", "variant", "metric"]), effects
 
@@ -169,3 +169,32 @@ def test_a_row_short_of_seeds_says_what_its_runs_would_take():
     assert text == "2 seed(s) x 500 epochs: 2.0 h on cpu-2threads; 2 seed(s) x 500 epochs: 2 min on h200"
     assert reproduction_tables.missing_runs(costs, "gap", "test_accuracy", verdicts.Stats(0.6, 0, 3, 0.6, 0.6),
                                             500, RULES) == ""
+
+
+def test_a_record_counts_only_as_its_variant_is_configured_now():
+    """Model arguments and the training protocol must equal config's view of the variant:
+    a char run recorded with another field, or a word run with another cell, is not it."""
+    protocol = {"epochs": 500, "batch_size": 128, "optimizer": {"name": "adam", "lr": 0.01}, "eval_batch_size": 1000}
+    views = {"char_cnn": {"model": "char_cnn", "model_args": {}, "protocol": {**protocol, "char_field": "text"}},
+             "word_rnn": {"model": "word_rnn", "model_args": {}, "protocol": protocol},
+             "adam": {"model": "cifar_cnn", "model_args": {"f3": 300}, "protocol": protocol,
+                      "protocol_overrides": {"optimizer": {"name": "adam", "lr": 0.001}}}}
+    runs = pd.DataFrame([
+        {"variant": "char_cnn", "model_args": {}, "recorded_protocol": protocol},  # an old record: the paragraph
+        {"variant": "char_cnn", "model_args": {}, "recorded_protocol": {**protocol, "char_field": "title"}},
+        {"variant": "word_rnn", "model_args": {"vocab_size": 9000}, "recorded_protocol": {**protocol, "eval_batch_size": 7}},
+        {"variant": "word_rnn", "model_args": {"cell": "lstm", "vocab_size": 9000}, "recorded_protocol": protocol},
+        {"variant": "adam", "model_args": {"f3": 300, "c1": 256, "c2": 512},
+         "recorded_protocol": {**protocol, "optimizer": {"name": "adam", "lr": 0.001}}},
+        {"variant": "adam", "model_args": {"f3": 300, "c1": 256, "c2": 512}, "recorded_protocol": protocol},
+        {"variant": "unknown", "model_args": {}, "recorded_protocol": protocol},
+    ])
+    assert verdicts.as_configured(runs, views).tolist() == [True, False, True, False, True, False, False]
+
+
+def test_a_run_of_unknown_start_or_resumed_after_registration_counts_as_before():
+    assert verdicts.earliest_start({"started": None, "total_seconds": 5}) is None
+    resumed = {"started": "2026-12-01T10:00:00+00:00", "ended": "2026-12-01T11:00:00+00:00", "total_seconds": 7200}
+    assert verdicts.earliest_start(resumed).startswith("2026-12-01T09:00")
+    runs = pd.DataFrame({"started": [None, "2026-12-01T09:00:00+00:00", "2026-12-01T12:00:00+00:00"]})
+    assert explain.started_after(runs, "2026-12-01T10:00Z").tolist() == [False, False, True]

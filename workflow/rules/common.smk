@@ -136,9 +136,12 @@ def run_outputs(family, variant, seed, name="metrics.json"):
 
 
 def seeds_of(variant):
-    """A variant's seeds: `seeds`, and more_seeds for a row that needs them."""
+    """A variant's seeds: `seeds`, and more_seeds for a row that needs them; a variant
+    derived from a hypothesis has its row's seeds (it explains only with as many)."""
+    derived = hypotheses.derived_variants(config)
+    row = derived[variant].row if variant in derived else variant
     more = config["more_seeds"]
-    return config["seeds"] + (more["seeds"] if variant in more["rows"] else [])
+    return config["seeds"] + (more["seeds"] if row in more["rows"] else [])
 
 
 def all_runs(family, variants, name="metrics.json"):
@@ -375,14 +378,30 @@ def verdict_rules():
 
 
 def world_rows():
-    """{world: {row: [variant, switch]}} for the rows each world changes."""
+    """{world: {row: [variant, switch, registered]}} for the rows each world changes."""
     worlds = {}
     for world in config["worlds"]:
         changed = hypotheses.world_variants(config, world).items()
         worlds[world] = {
-            row: [v.name, hypotheses.derived_entry(config, v, {})] for row, v in changed
+            row: [
+                v.name,
+                hypotheses.derived_entry(config, v, {}),
+                hypotheses.registered(config, world, v),
+            ]
+            for row, v in changed
         }
     return worlds
+
+
+def run_views():
+    """{variant: config's view of it} for every variant the verdicts read: a record
+    counts only if it is that variant as configured now (verdicts.as_configured)."""
+    names = partA_names()
+    views = {v: cfg.cifar_run(config, v) for v in ["baseline"] + names["grid"]}
+    views.update({v: cfg.cifar_run(config, v) for v in names["derived"]})
+    views.update({v: cfg.on_best_run(config, v) for v in names["on_best"]})
+    views.update({v: cfg.text_run(config, v) for v in cfg.text_variants(config)})
+    return views
 
 
 def report_row_parts():

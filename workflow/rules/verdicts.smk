@@ -27,6 +27,7 @@ rule reproduction_table:
         hypotheses=config["hypotheses"],
         worlds=world_rows(),
         rows=report_row_parts(),
+        views=run_views(),
         source=f"run records of {records_root()}/runs",
     script:
         "../scripts/reproduction.py"

@@ -10,7 +10,11 @@ from cz4042.rule import log_path, logger, reported
 log = logger(log_path(snakemake))
 with reported(log):
     i, p, out = snakemake.input, snakemake.params, snakemake.output
-    runs = verdicts.run_table(i.metrics, i.histories)
+    every_run = verdicts.run_table(i.metrics, i.histories)
+    runs = every_run[verdicts.as_configured(every_run, p.views)]
+    if len(runs) < len(every_run):
+        log(f"{len(every_run) - len(runs)} runs are not their variant as configured now, and are not read: "
+            + ", ".join(sorted(set(every_run.loc[~every_run.index.isin(runs.index), "variant"]))))
     reference = pd.read_csv(i.reference)
     with open(i.protocol, encoding="utf-8") as handle:
         protocol = yaml.safe_load(handle)
@@ -27,7 +31,7 @@ with reported(log):
              "Peers: other students' published numbers (workflow/reference/peers.csv), context only."]
     write_csv(out.csv, table)
     write_text(out.md, verdict_markdown.reproduction_markdown(table, list(worlds), "Does it reproduce the report?",
-                                                              notes))
+                                                              notes, rules.min_seeds))
     ablations = reproduction_tables.explain.effects_table(effects, p.hypotheses)
     write_csv(out.ablations_csv, ablations)
     write_text(out.ablations_md, verdict_markdown.ablations_markdown(

@@ -5,7 +5,8 @@ within the accuracy band, which the rules do not call a difference) or `not run`
 Kinds: higher (a beats b by more than the band), not_higher (a does not beat b by more
 than the band), faster (a trains in less time than b), best_of (a has the highest
 accuracy of a and b), converges_by (a's test accuracy at `epoch` lies within the band
-of its final accuracy), loss_spike (a's training loss jumps above 10x the median of the
+of its final accuracy), loss_converges_by (a's training loss at `epoch` has made at least
+90% of its drop from epoch 1 to the last epoch), loss_spike (a's training loss jumps above 10x the median of the
 surrounding 200 epochs within 50 epochs of `epoch`).
 """
 
@@ -61,6 +62,23 @@ def converges_by(a: str, epoch: int, histories: dict[str, list[pd.DataFrame]], r
     return ("holds" if abs(final - at) <= rules.accuracy_band else "contradicted"), said
 
 
+CONVERGED_SHARE = 0.9  # of the whole drop in training loss, made by the claimed epoch
+
+
+def loss_converges_by(a: str, epoch: int, histories: dict[str, list[pd.DataFrame]]) -> tuple[str, str]:
+    runs = histories.get(a, [])
+    if not runs:
+        return "not run", f"no runs of {a}"
+    shares = []
+    for h in runs:
+        first, last = float(h["train_loss"].iloc[0]), float(h["train_loss"].iloc[-1])
+        at = float(h.loc[h["epoch"] == epoch, "train_loss"].iloc[0])
+        shares.append((first - at) / (first - last) if first != last else 1.0)
+    share = sum(shares) / len(shares)
+    said = f"{a}: {100 * share:.0f}% of its loss drop made by epoch {epoch} (n={len(runs)})"
+    return ("holds" if share >= CONVERGED_SHARE else "contradicted"), said
+
+
 def loss_spike(a: str, epoch: int, histories: dict[str, list[pd.DataFrame]]) -> tuple[str, str]:
     runs = histories.get(a, [])
     if not runs:
@@ -87,10 +105,15 @@ def judge_claims(claims: pd.DataFrame, runs: pd.DataFrame, histories: dict[str, 
             verdict, said = best_of(a, others, runs, rules)
         elif claim.kind == "converges_by":
             verdict, said = converges_by(a, int(claim.epoch), histories, rules)
+        elif claim.kind == "loss_converges_by":
+            verdict, said = loss_converges_by(a, int(claim.epoch), histories)
         elif claim.kind == "loss_spike":
             verdict, said = loss_spike(a, int(claim.epoch), histories)
         else:
             verdict, said = compare(claim.kind, a, others[0], runs, rules)
+        seeds = [stats(runs, v, rules.statistic) for v in [a, *others]]
+        if verdict != "not run" and any(s is not None and s.n < rules.min_seeds for s in seeds):
+            verdict += f" (provisional: n < {rules.min_seeds})"
         compared = f"{claim.kind} {claim.a}" + (f" vs {claim.b}" if others else "") + (
             f" at epoch {int(claim.epoch)}" if pd.notna(claim.epoch) else "")
         rows.append({"id": claim.id, "section": claim.section, "quote": claim.quote, "compares": compared,
@@ -99,6 +122,7 @@ def judge_claims(claims: pd.DataFrame, runs: pd.DataFrame, histories: dict[str, 
 
 
 def claims_markdown(table: pd.DataFrame, title: str, notes: list[str]) -> str:
-    counts = ", ".join(f"{k} {v}" for k, v in table["verdict"].value_counts().items())
+    kinds = table["verdict"].str.replace(r" \(provisional.*", " (provisional)", regex=True)
+    counts = ", ".join(f"{k} {v}" for k, v in kinds.value_counts().items())
     return "\n".join([f"# {title}", "", *notes, "", f"Claims: {counts}.", "",
                       table.to_markdown(index=False), ""])

@@ -349,4 +349,7 @@ def text_run(config: dict, variant: str) -> dict:
         raise PipelineError(f"unknown Part B variant {variant!r}; valid: {', '.join(entries)}")
     overrides, args = split_variant(entries[variant])
     model = args.pop("model")
-    return {"model": model, "model_args": args, "protocol": merged_protocol(config["partB"]["protocol"], overrides)}
+    protocol = merged_protocol(config["partB"]["protocol"], overrides)
+    if model_kind(model).input_kind == "char":  # recorded, so that a run says which field it read
+        protocol.setdefault("char_field", config["text_inputs"]["char_field"])
+    return {"model": model, "model_args": args, "protocol": protocol}

@@ -29,6 +29,7 @@ class Effect:
     with_hypothesis: Stats | None
     status: str
     provisional: bool  # judged on fewer seeds than required
+    loss: Stats | None = None  # the same runs' final training loss
 
 
 def hypothesis_runs(runs: pd.DataFrame, protocol: dict, part: str, row: str, name: str, entry: dict
@@ -39,6 +40,12 @@ def hypothesis_runs(runs: pd.DataFrame, protocol: dict, part: str, row: str, nam
     qualified = runs[matches(runs, expected_protocol(protocol, part, row, entry.get("switch")))]
     column = entry.get("reading")
     return variant, qualified, column
+
+
+def started_after(runs: pd.DataFrame, registered: str) -> pd.Series:
+    """Which runs began after `registered`; a run with no known start counts as before."""
+    when = pd.to_datetime(runs["started"], utc=True, format="ISO8601")
+    return when.notna() & (when >= pd.Timestamp(registered.replace("Z", "+00:00")))
 
 
 def row_status(report: float, as_run: Stats | None, found: Stats | None, early: bool, rules: Rules) -> str:
@@ -59,7 +66,6 @@ def effects(runs: pd.DataFrame, protocol: dict, report: dict[str, float], parts:
     """Every hypothesis's effect on every report row it touches (accuracy)."""
     found = []
     for name, entry in hypotheses.items():
-        registered = pd.Timestamp(entry["registered"].replace("Z", "+00:00"))
         for row in entry["touches"]:
             if row not in report:
                 continue
@@ -68,14 +74,18 @@ def effects(runs: pd.DataFrame, protocol: dict, report: dict[str, float], parts:
             as_run = stats(own, row, rules.statistic)
             variant, qualified, reading = hypothesis_runs(runs, protocol, part, row, name, entry)
             mine = qualified[qualified["variant"] == variant]
-            early = bool((pd.to_datetime(mine["started"], utc=True) < registered).any()) if "switch" in entry else False
-            if reading:
-                mine = mine[pd.to_datetime(mine["started"], utc=True) >= registered]
+            on_time = started_after(mine, entry["registered"])
+            early = not on_time.all()
+            if reading:  # a column: read only from runs made after registration that record it
+                mine, early = mine[on_time & mine[reading].notna()], False
             with_h = stats(mine, variant, reading or rules.statistic)
             status = row_status(report[row], as_run, with_h, early, rules)
+            if reading and with_h is None and as_run is not None:
+                status = "not recorded"
             needed = max(rules.min_seeds, as_run.n if as_run else 0)
             short = with_h is not None and with_h.n < needed
-            found.append(Effect(name, row, variant, report[row], as_run, with_h, status, short))
+            loss = stats(mine, variant, "loss_mean") if not reading else None
+            found.append(Effect(name, row, variant, report[row], as_run, with_h, status, short, loss))
     return found
 
 
@@ -84,12 +94,13 @@ def judge(name: str, found: list[Effect]) -> tuple[str, list[str]]:
     mine = [e for e in found if e.hypothesis == name]
     rows = lambda status: [e.row for e in mine if e.status == status]  # noqa: E731
     fits, breaks = rows("inside"), rows("breaks")
-    provisional = any(e.provisional for e in mine if e.status in ("inside", "breaks", "outside"))
+    provisional = all(e.provisional for e in mine if e.status == "breaks")
     suffix = " (provisional: fewer seeds than the rows)" if provisional else ""
     if breaks:
         head = f"inconsistent: fits {', '.join(fits)}; breaks " if fits else "rejected: breaks "
         return head + ", ".join(breaks) + suffix, []
-    untested = [f"{e.row} ({e.status})" for e in mine if e.status in ("not run", "run before registration")]
+    untested = [f"{e.row} ({e.status})" for e in mine
+                if e.status in ("not run", "not recorded", "run before registration")]
     untested += [e.row + " (needs seeds)" for e in mine if e.provisional]
     if untested:
         return "incomplete: " + ", ".join(untested), []

@@ -53,7 +53,7 @@ def ablations(config: dict) -> dict[str, Ablation]:
 def world_variants(config: dict, world: str) -> dict[str, Ablation | None]:
     """Each report row's variant in `world`: the row's own (None) when none of the
     world's switches touch it, else the variant applying all that do."""
-    names = config["worlds"][world]
+    names = config["worlds"][world]["hypotheses"]
     rows = {}
     for name in names:
         for row in switched_rows(config, name):
@@ -68,6 +68,14 @@ def derived_variants(config: dict) -> dict[str, Ablation]:
     for world in config["worlds"]:
         derived.update({v.name: v for v in world_variants(config, world).values()})
     return derived
+
+
+def registered(config: dict, world: str, ablation: Ablation) -> str:
+    """When a world's variant of a row was fixed: its hypothesis's registration for a
+    single one (its runs are that ablation's), the world's for a combination."""
+    if len(ablation.hypotheses) == 1:
+        return config["hypotheses"][ablation.hypotheses[0]]["registered"]
+    return config["worlds"][world]["registered"]
 
 
 def derived_entry(config: dict, ablation: Ablation, row_entry: dict) -> dict:
@@ -96,10 +104,13 @@ def check(config: dict, row_entries: dict[str, dict], report_rows: set[str]) -> 
                                     "(an on-best variant's cell is chosen at run time)")
             if "switch" in entry and row in row_entries and all(row_entries[row].get(k) == v for k, v in entry["switch"].items()):
                 raise PipelineError(f"config key {key}.switch: changes nothing on row {row!r}")
-    for world, names in config["worlds"].items():
-        for index, name in enumerate(names):
+    for world, entry in config["worlds"].items():
+        for index, name in enumerate(entry["hypotheses"]):
             if name not in config["hypotheses"]:
-                raise PipelineError(f"config key worlds.{world}.{index}: no hypothesis {name!r}")
+                raise PipelineError(f"config key worlds.{world}.hypotheses.{index}: no hypothesis {name!r}")
+            if "switch" not in config["hypotheses"][name]:
+                raise PipelineError(f"config key worlds.{world}.hypotheses.{index}: {name!r} is a reading, not a "
+                                    "switch: a world trains variants, so it applies switches only")
     for variant in derived_variants(config):
         if variant in row_entries:
             raise PipelineError(f"a derived variant {variant!r} (<row>_<hypothesis>) is also a configured variant")

@@ -1,7 +1,7 @@
 """The README's reproduction summary, generated from the committed tables so that it
 cannot drift from them (tests/test_readme_summary.py checks it).
 
-    python -m cz4042.readme_summary docs/results/report-protocol/tables README.md
+    python -m cz4042.readme_summary docs/results/report-protocol/tables README.md [config.yaml]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from .verdict_markdown import summary_lines
 START, END = "<!-- summary:start -->", "<!-- summary:end -->"
 
 
-def summary(tables: Path, shown: str | None = None) -> str:
+def summary(tables: Path, shown: str | None = None, min_seeds: int = 3) -> str:
     """The block between the markers: verdict counts per world and claim counts
     (`shown`: how the tables' folder is named in it, by default as given)."""
     reproduction = pd.read_csv(tables / "reproduction.csv", keep_default_na=False)
@@ -25,12 +25,12 @@ def summary(tables: Path, shown: str | None = None) -> str:
     worlds = [c.removesuffix("_verdict") for c in reproduction.columns if c.endswith("_verdict")]
     claims = pd.read_csv(tables / "claims.csv")
     counts = ", ".join(f"{k} {v}" for k, v in claims["verdict"].value_counts().items())
-    runs = reproduction.loc[reproduction["metric"] == "test_accuracy", "seeds"]
+    runs = reproduction.loc[(reproduction["metric"] == "test_accuracy") & reproduction["counted"], "seeds"]
     return "\n".join([
         f"From `{shown or tables.as_posix()}` ({len(reproduction[reproduction['counted']])} report numbers, each counted "
         f"once; {int((runs > 0).sum())} accuracy rows with runs of the report's protocol):",
         "",
-        *summary_lines(reproduction, worlds),
+        *summary_lines(reproduction, worlds, min_seeds),
         f"- **the report's claims** ({len(claims)}): {counts}.",
     ])
 
@@ -47,10 +47,17 @@ def current_block(text: str) -> str:
     return found.group(1) if found else ""
 
 
-def main(tables: str, readme: str) -> None:
+def min_seeds_of(config_path: Path) -> int:
+    import yaml
+
+    return int(yaml.safe_load(config_path.read_text(encoding="utf-8"))["reproduction"]["min_seeds"])
+
+
+def main(tables: str, readme: str, config: str = "config.yaml") -> None:
     path = Path(readme)
-    path.write_text(replace_block(path.read_text(encoding="utf-8"), summary(Path(tables))), encoding="utf-8")
+    block = summary(Path(tables), min_seeds=min_seeds_of(Path(config)))
+    path.write_text(replace_block(path.read_text(encoding="utf-8"), block), encoding="utf-8")
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    main(*sys.argv[1:4])

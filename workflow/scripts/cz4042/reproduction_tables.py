@@ -37,8 +37,12 @@ def with_explanation(metric: str, verdict: str, row: str, explained: dict[str, l
 
 
 def world_stats(runs: pd.DataFrame, protocol: dict, part: str, row: str, variant: str, switch: dict,
-                column: str) -> Stats | None:
+                registered: str | None, column: str) -> Stats | None:
+    """A world's variant of a row: its runs of the protocol (with the switch), only those
+    started after the variant was fixed (its `registered` time, None for the row's own)."""
     qualified = runs[matches(runs, expected_protocol(protocol, part, row, switch))]
+    if registered is not None:
+        qualified = qualified[explain.started_after(qualified, registered)]
     return stats(qualified, variant, column)
 
 
@@ -53,7 +57,7 @@ def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, sources: dic
     parts = {sources.get(v, v): t.split("_", 1)[0] for v, t in zip(numbers["variant"], numbers["table"])}
     effects = explain.effects(runs, protocol, report_accuracies(numbers, sources), parts, hypotheses, rules)
     explained = explain.explanations(effects)
-    loss_of = {(e.hypothesis, e.row): stats(runs, e.variant, "loss_mean") for e in effects}
+    loss_of = {(e.hypothesis, e.row): e.loss for e in effects}
     rows = []
     for number in numbers.itertuples(index=False):
         part, variant = number.table.split("_", 1)[0], sources.get(number.variant, number.variant)
@@ -77,15 +81,16 @@ def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, sources: dic
             "protocol": protocol_label(main, runs[(runs["variant"] == variant) & ~mask], protocol[part]),
             "missing_runs": missing_runs(costs, number.variant, number.metric, main, protocol[part]["epochs"], rules),
             **readings(own, variant),
-            **peer_columns(peers, number.variant, number.metric, number.report),
+            **peer_columns(peers, number.variant, number.metric, number.report, rules.accuracy_band),
         }
         for world, changed in worlds.items():
-            w_variant, switch = changed.get(variant, (variant, {}))
-            found = world_stats(runs, protocol, part, number.variant, w_variant, switch, column)
+            w_variant, switch, registered = changed.get(variant, (variant, {}, None))
+            found = world_stats(runs, protocol, part, number.variant, w_variant, switch, registered, column)
             row[f"{world}_variant"] = w_variant
             row[f"{world}_ours"] = found.mean if found else math.nan
             row[f"{world}_seeds"] = found.n if found else 0
             row[f"{world}_verdict"] = plain_verdict(number.metric, number.report, found, rules)
+            row[f"{world}_flags"] = "; ".join(flags(number.metric, found, rules))
         rows.append(row)
     return pd.DataFrame(rows), effects
 
@@ -120,13 +125,13 @@ def protocol_label(main: Stats | None, others: pd.DataFrame, protocol: dict) -> 
     return "—"
 
 
-def peer_columns(peers: pd.DataFrame, row: str, metric: str, report: float) -> dict:
+def peer_columns(peers: pd.DataFrame, row: str, metric: str, report: float, band: float) -> dict:
     """Peers' count and range for an accuracy row, and whether the report lies outside
-    it (with two or more peers). Context, never a verdict."""
+    it by more than the band (with two or more peers). Context, never a verdict."""
     if metric != "test_accuracy":
         return {"peers": 0, "peer_low": math.nan, "peer_high": math.nan, "report_outside_peers": False}
     values = peers.loc[(peers["row"] == row) & (peers["metric"] == "accuracy"), "number"].astype(float)
-    outside = len(values) >= 2 and not (values.min() <= report <= values.max())
+    outside = len(values) >= 2 and not (values.min() - band <= report <= values.max() + band)
     return {"peers": len(values), "peer_low": values.min() if len(values) else math.nan,
             "peer_high": values.max() if len(values) else math.nan, "report_outside_peers": bool(outside)}
 

@@ -48,21 +48,30 @@ def peers(n: int, low: float, high: float, outside: bool) -> str:
     if not n:
         return "—"
     text = f"{100 * low:.1f}" if n == 1 else f"{100 * low:.1f}–{100 * high:.1f}"
-    return f"{text} (n={n})" + (" report outside" if outside else "")
+    return f"{text} (n={n})" + (" report outside by > band" if outside else "")
 
 
-def summary_lines(table: pd.DataFrame, worlds: list[str]) -> list[str]:
-    """One line per world: numbers reproduced of those compared, and every verdict count."""
+def summary_lines(table: pd.DataFrame, worlds: list[str], min_seeds: int = 3) -> list[str]:
+    """One line per world: numbers reproduced of those compared, and every verdict count;
+    then, per world, both worlds on the same numbers (those each has run with min_seeds)."""
     lines = []
     for world, column in [("default reading", "verdict")] + [(w, f"{w}_verdict") for w in worlds]:
         counts = verdict_counts(table, column)
         done, compared = reproduced_count(counts)
         detail = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
         lines.append(f"- **{world}**: {done} of {compared} compared report numbers reproduced ({detail}).")
+    for world in worlds:
+        both = table[table["counted"].astype(bool) & (table["seeds"] >= min_seeds)
+                     & (table[f"{world}_seeds"] >= min_seeds) & ~table["metric"].eq("train_seconds")]
+        same = {c: int(both[c].eq("reproduced").sum()) for c in ("verdict", f"{world}_verdict")}
+        lines.append(f"- **same numbers, both worlds** ({len(both)} numbers each world has run with at least "
+                     f"{min_seeds} seeds): default reading {same['verdict']} reproduced, {world} "
+                     f"{same[f'{world}_verdict']}.")
     return lines
 
 
-def reproduction_markdown(table: pd.DataFrame, worlds: list[str], title: str, notes: list[str]) -> str:
+def reproduction_markdown(table: pd.DataFrame, worlds: list[str], title: str, notes: list[str],
+                          min_seeds: int = 3) -> str:
     m = table["metric"]
     shown = pd.DataFrame({
         "table": table["table"], "row": table["label"], "number": m.str.replace("_", " "),
@@ -75,9 +84,10 @@ def reproduction_markdown(table: pd.DataFrame, worlds: list[str], title: str, no
     })
     for world in worlds:
         shown[f"{world}"] = [
-            "same runs" if w == r else f"{value(k, o, n=n)}: {v}"
-            for k, o, n, v, w, r in zip(m, table[f"{world}_ours"], table[f"{world}_seeds"], table[f"{world}_verdict"],
-                                        table[f"{world}_variant"], table["run_variant"])]
+            "same runs" if w == r else f"{value(k, o, n=n)}: {v}" + (f" ({f})" if f else "")
+            for k, o, n, v, w, r, f in zip(m, table[f"{world}_ours"], table[f"{world}_seeds"],
+                                           table[f"{world}_verdict"], table[f"{world}_variant"], table["run_variant"],
+                                           table[f"{world}_flags"].fillna(""))]
     shown["peers"] = [peers(n, lo, hi, out) for n, lo, hi, out in
                       zip(table["peers"], table["peer_low"], table["peer_high"], table["report_outside_peers"])]
     missing = table[table["missing_runs"].fillna("") != ""]
@@ -90,7 +100,7 @@ def reproduction_markdown(table: pd.DataFrame, worlds: list[str], title: str, no
         "loss: last mini-batch": [value("loss", v) for v in accuracy["loss_last_batch_mean"]],
     })
     return "\n".join([
-        f"# {title}", "", *notes, "", *summary_lines(table, worlds), "",
+        f"# {title}", "", *notes, "", *summary_lines(table, worlds, min_seeds), "",
         shown.to_markdown(index=False, disable_numparse=True), "",
         *(["## What the rows short of seeds would take (measured seconds per epoch)", "", *needed, ""]
           if needed else []),

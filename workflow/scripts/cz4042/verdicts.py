@@ -79,14 +79,55 @@ def run_table(metrics_paths: list[str], history_paths: list[str]) -> pd.DataFram
             "unscaled": record.get("final_test_accuracy_unscaled", math.nan),
             "loss_mean": record["final_train_loss"],
             "loss_last_batch": float(history["train_loss_last_batch"].iloc[-1]),
-            "seconds": record["total_seconds"], "started": record.get("started"),
+            "seconds": record["total_seconds"], "started": earliest_start(record),
             "epochs": protocol.get("epochs"), "batch_size": protocol.get("batch_size"),
             "train_examples": record["train_examples"], "optimizer": protocol.get("optimizer"),
             "grad_clip": protocol.get("grad_clip"), "precision": record.get("precision", "fp32"),
             "dropout": record.get("model_args", {}).get("dropout", 0),
             "device": env.get("device_name"), "torch": env.get("torch"), "threads": env.get("threads"),
+            "model_args": record.get("model_args", {}), "recorded_protocol": protocol,
         })
     return pd.DataFrame(rows)
+
+
+def earliest_start(record: dict) -> str | None:
+    """When a run can have begun at the earliest: its recorded start, or its end less its
+    training time if earlier (a resumed run records the time it was resumed). None when
+    unknown, which the registration check treats as too early."""
+    started, ended = record.get("started"), record.get("ended")
+    if started is None:
+        return None
+    if ended is None:
+        return started
+    estimate = pd.Timestamp(ended) - pd.Timedelta(seconds=float(record["total_seconds"]))
+    return min(pd.Timestamp(started), estimate).isoformat()
+
+
+# Keys that record how a run was evaluated or computed, not what it trained, and what the
+# training code adds at run time (the vocabulary size; an on-best variant's cell).
+NOT_HYPERPARAMETERS = {"eval_batch_size", "unscaled_test_reading", "gradient_chunk"}
+RUN_TIME_ARGS = {"vocab_size", "c1", "c2"}
+
+
+def as_configured(runs: pd.DataFrame, views: dict[str, dict]) -> pd.Series:
+    """Which runs are their variant as the config defines it now: the same model
+    arguments and training protocol (config.py's view of the variant, passed by the rule).
+    A char model's record without char_field read the paragraph: that field was recorded
+    only when a variant set it before 2026-12-02, when `text_inputs.char_field` was text."""
+    def same(run) -> bool:
+        view = views.get(run.variant)
+        if view is None:
+            return False
+        args = {k: v for k, v in run.model_args.items() if k not in RUN_TIME_ARGS or k in view["model_args"]}
+        if args != view["model_args"]:
+            return False
+        wanted = {**view["protocol"], **(view.get("protocol_overrides") or {})}
+        recorded = dict(run.recorded_protocol)
+        if view["model"].startswith("char_"):
+            recorded.setdefault("char_field", "text")
+        strip = lambda p: {k: v for k, v in p.items() if k not in NOT_HYPERPARAMETERS}  # noqa: E731
+        return strip(recorded) == strip(wanted)
+    return pd.Series([same(run) for run in runs.itertuples(index=False)], index=runs.index, dtype=bool)
 
 
 def expected_protocol(reference: dict, part: str, row: str, switch: dict | None = None) -> dict:
