@@ -1,4 +1,5 @@
 # Helpers shared by every stage: config checks, input selection, per-variant params.
+import functools
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -22,10 +23,13 @@ if Path(cfg.__file__).resolve().parent != PACKAGE.resolve():
     )
 
 
-def code_of(script):
-    """The package modules that the script `script` runs (following its imports). An
-    edit to any of them reruns the rule, unless it cannot change a number."""
-    return codedeps.code_inputs(PACKAGE.parent / script, PACKAGE)
+@functools.cache
+def code_digest(script):
+    """A hash of what the rule script `script` computes: its code and the package modules
+    it runs (following its imports, less the number-neutral ones), normalised so that
+    comments, docstrings and error messages do not count. A rule takes it as a param:
+    an edit that can change its outputs reruns it; a touch or a checkout does not."""
+    return codedeps.code_digest(PACKAGE.parent / script, PACKAGE)
 
 
 REFERENCE = "workflow/reference/report_2019.csv"

@@ -4,7 +4,6 @@
 rule partA_grid_heatmap_figure:
     input:
         table="results/tables/partA_grid.csv",
-        code=code_of("heatmap.py"),
     output:
         in_report("results/figures/partA_grid_heatmap.png", "partA_grid_heatmap"),
     log:
@@ -13,6 +12,7 @@ rule partA_grid_heatmap_figure:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("heatmap.py"),
         caption=protocol_caption("partA"),
     script:
         "../scripts/heatmap.py"
@@ -21,7 +21,6 @@ rule partA_grid_heatmap_figure:
 rule partA_comparison_figure:
     input:
         table="results/tables/partA_comparison.csv",
-        code=code_of("comparison_figure.py"),
     output:
         in_report("results/figures/partA_comparison.png", "partA_comparison"),
     log:
@@ -30,6 +29,7 @@ rule partA_comparison_figure:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("comparison_figure.py"),
         title="Part A: test accuracy of the six models",
         caption=protocol_caption("partA"),
     script:
@@ -39,7 +39,6 @@ rule partA_comparison_figure:
 rule partA_baseline_curves_figure:
     input:
         histories=all_runs("partA", ["baseline"], "history.parquet"),
-        code=code_of("curves.py"),
     output:
         in_report("results/figures/partA_baseline_curves.png", "partA_baseline_curves"),
     log:
@@ -48,6 +47,7 @@ rule partA_baseline_curves_figure:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("curves.py"),
         figures=[("Part A: baseline CNN (C1 50, C2 60)", ["baseline"])],
         caption=protocol_caption("partA"),
     script:
@@ -59,7 +59,6 @@ rule partA_optimizers_figure:
         histories=all_runs("partA", partA_names()["grid"], "history.parquet")
         + all_runs("partA_best", partA_names()["on_best"], "history.parquet"),
         best_cell=best_cell_record(),
-        code=code_of("curves.py"),
     output:
         in_report("results/figures/partA_optimizers.png", "partA_optimizers"),
     log:
@@ -68,6 +67,7 @@ rule partA_optimizers_figure:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("curves.py"),
         figures=[
             (
                 "Part A: optimizers and dropout on the best grid cell",
@@ -83,7 +83,6 @@ rule partA_feature_maps_figure:
     input:
         weights=run_outputs("partA", "baseline", config["seeds"][0], "model.pt"),
         test="resources/cifar10/test.parquet",
-        code=code_of("feature_maps.py"),
     output:
         [
             in_report(
@@ -97,6 +96,7 @@ rule partA_feature_maps_figure:
     conda:
         "../envs/train.yaml"
     params:
+        code=code_digest("feature_maps.py"),
         images=config["partA"]["feature_map_images"],
     script:
         "../scripts/feature_maps.py"
@@ -105,7 +105,6 @@ rule partA_feature_maps_figure:
 rule partB_comparison_figure:
     input:
         table="results/tables/partB_all.csv",
-        code=code_of("comparison_figure.py"),
     output:
         in_report("results/figures/partB_comparison.png", "partB_comparison"),
     log:
@@ -114,6 +113,7 @@ rule partB_comparison_figure:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("comparison_figure.py"),
         title="Part B: test accuracy of every text model",
         caption=protocol_caption("partB"),
     script:
@@ -123,7 +123,6 @@ rule partB_comparison_figure:
 rule partB_curves_figure:
     input:
         histories=all_runs("partB", partB_dropout_variants(), "history.parquet"),
-        code=code_of("curves.py"),
     output:
         [
             in_report(f"results/figures/partB_{model}_curves.png", "partB_curves")
@@ -135,6 +134,7 @@ rule partB_curves_figure:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("curves.py"),
         figures=partB_curve_figures(),
         caption=protocol_caption("partB"),
     script:
@@ -144,7 +144,6 @@ rule partB_curves_figure:
 rule partB_rnn_variants_figure:
     input:
         histories=all_runs("partB", config["partB"]["rnn_table"], "history.parquet"),
-        code=code_of("curves.py"),
     output:
         in_report("results/figures/partB_rnn_variants.png", "partB_rnn_variants"),
     log:
@@ -153,6 +152,7 @@ rule partB_rnn_variants_figure:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("curves.py"),
         figures=[("Part B: recurrent variants", config["partB"]["rnn_table"])],
         caption=protocol_caption("partB"),
     script:

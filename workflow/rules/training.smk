@@ -8,7 +8,6 @@ rule train_partA:
     input:
         train="resources/cifar10/train.parquet",
         test="resources/cifar10/test.parquet",
-        code=code_of("train.py"),
     output:
         history="results/runs/partA/{variant}/seed{seed}/history.parquet",
         metrics="results/runs/partA/{variant}/seed{seed}/metrics.json",
@@ -35,6 +34,7 @@ rule train_partA:
         mem_mb=config["partA"]["resources"]["mem_mb"],
         runtime=config["partA"]["resources"]["runtime"],
     params:
+        code=code_digest("train.py"),
         name="{variant}",
         run=partA_run,
         seed=seed_of,
@@ -53,7 +53,6 @@ use rule train_partA as train_partA_best with:
         train="resources/cifar10/train.parquet",
         test="resources/cifar10/test.parquet",
         best_cell="results/partA/best_cell.json",
-        code=code_of("train.py"),
     output:
         history="results/runs/partA_best/{variant}/seed{seed}/history.parquet",
         metrics="results/runs/partA_best/{variant}/seed{seed}/metrics.json",
@@ -75,7 +74,6 @@ use rule train_partA as train_partA_best with:
 use rule train_partA as train_partB with:
     input:
         unpack(partB_inputs),
-        code=code_of("train.py"),
     output:
         history="results/runs/partB/{variant}/seed{seed}/history.parquet",
         metrics="results/runs/partB/{variant}/seed{seed}/metrics.json",

@@ -7,7 +7,6 @@ rule reproduction_table:
         unpack(verdict_inputs),
         reference=REFERENCE,
         protocols=REPORT_PROTOCOL,
-        code=code_of("reproduction.py"),
     output:
         csv=in_report("results/tables/reproduction.csv", "reproduction_table"),
         md="results/tables/reproduction.md",
@@ -19,6 +18,7 @@ rule reproduction_table:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("reproduction.py"),
         tolerance=config["reproduction"]["tolerance"],
         statistic=config["reproduction"]["statistic"],
         ablations=config["ablations"]["variants"],
@@ -30,7 +30,6 @@ rule reproduction_table:
 rule reproduction_figure:
     input:
         table="results/tables/reproduction.csv",
-        code=code_of("reproduction_figure.py"),
     output:
         in_report("results/figures/reproduction.png", "reproduction_figure"),
     log:
@@ -38,6 +37,8 @@ rule reproduction_figure:
     localrule: True
     conda:
         "../envs/aggregate.yaml"
+    params:
+        code=code_digest("reproduction_figure.py"),
     script:
         "../scripts/reproduction_figure.py"
 

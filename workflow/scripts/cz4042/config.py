@@ -13,6 +13,7 @@ import jsonschema
 import yaml
 
 from .errors import PipelineError
+from .schema import OPTIMIZER_KEYS
 
 # Keys of a variant that describe how it is trained and fed, not the network itself;
 # the last three choose its inputs (char_field: the DBpedia field the char models read;
@@ -20,13 +21,6 @@ from .errors import PipelineError
 PROTOCOL_KEYS = ("epochs", "batch_size", "drop_last", "optimizer", "grad_clip", "train_subset", "eval_batch_size",
                  "char_field", "cifar_layout", "pixel_scaling", "unscaled_test_reading",
                  "gradient_chunk")
-# The keys each optimizer takes besides name and lr (optim.build_optimizer reads these).
-OPTIMIZER_KEYS = {
-    "sgd": (),
-    "momentum": ("momentum",),
-    "rmsprop": ("decay", "eps", "initial_accumulator", "semantics"),
-    "adam": ("beta1", "beta2", "eps"),
-}
 # Where dropout may act, per model family (see models.TextCNN and models.TextRNN).
 DROPOUT_SITES = {"cnn": ("features", "pool"), "rnn": ("state", "inputs")}
 BASELINE = "baseline"

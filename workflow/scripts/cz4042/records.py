@@ -1,4 +1,6 @@
-"""Run records, read: the schema of a run's history and metrics, and their readers.
+"""Run records, read: what a run's metrics hold, and the readers of metrics, histories,
+the best-cell record and the report's reference (the history columns and the best-cell
+reader live in schema, which training imports instead of this module).
 
 No torch here: every table, figure and verdict reads runs through this module, so those
 jobs start in a fraction of a second and their environment needs no PyTorch.
@@ -12,9 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import PipelineError
+from .schema import HISTORY_COLUMNS, read_best_cell  # noqa: F401 (the readers' API)
 
-# One row per epoch of a run's history.parquet (the engine writes these columns).
-HISTORY_COLUMNS = ["epoch", "train_loss", "train_loss_last_batch", "test_loss", "test_accuracy", "seconds"]
 # What every metrics.json holds at least.
 RUN_FIELDS = ["variant", "seed", "final_test_accuracy", "best_test_accuracy", "final_train_loss", "total_seconds",
               "epochs_run", "train_examples", "diverged", "diverged_epoch"]
@@ -63,17 +64,6 @@ def read_history(path: str | Path) -> pd.DataFrame:
     if frame.empty:
         raise PipelineError(f"{path}: history has no epochs")
     return frame
-
-
-def read_best_cell(path: str | Path) -> dict:
-    """The grid cell the pipeline chose: variant, c1, c2, protocol_overrides, score."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            cell = json.load(handle)
-        return {**cell, "c1": int(cell["c1"]), "c2": int(cell["c2"]),
-                "protocol_overrides": dict(cell.get("protocol_overrides", {}))}
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise PipelineError(f"{path}: unreadable best-cell record ({type(error).__name__}: {error})") from None
 
 
 def run_variant(path: str | Path) -> str:
