@@ -7,6 +7,7 @@ from snakemake.exceptions import WorkflowError
 try:
     from cz4042 import codedeps
     from cz4042 import config as cfg
+    from cz4042 import protocol_mark
     from cz4042.errors import PipelineError
 except ModuleNotFoundError:
     raise WorkflowError(
@@ -44,6 +45,7 @@ def check_config():
         for path in workflow.configfiles:
             cfg.check_unique_keys(path)
         cfg.validate(config, yaml.safe_load(SCHEMA.read_text()))
+        protocol_mark.check(config["profile"], workflow.configfiles)
         for key, path in config["course_files"].items():
             if path is not None and not Path(path).is_file():
                 raise PipelineError(
@@ -51,6 +53,11 @@ def check_config():
                 )
     except PipelineError as error:
         raise WorkflowError(str(error)) from None
+
+
+onstart:
+    # a call that runs jobs: results/ holds this profile's outputs from now on
+    protocol_mark.write(config["profile"], workflow.configfiles)
 
 
 # ----------------------------------------------------------------------------- data
