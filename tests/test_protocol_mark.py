@@ -28,6 +28,12 @@ def test_a_call_that_forgets_the_profile_is_refused_naming_both_and_the_flag(tmp
     assert "\n" not in message
 
 
+def test_the_overlays_are_named_as_a_user_types_them(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert protocol_mark.overlays([str(tmp_path / "config.yaml"), str(tmp_path / "profiles/quick.yaml"),
+                                   "/elsewhere/x.yaml"]) == ["profiles/quick.yaml", "/elsewhere/x.yaml"]
+
+
 def test_an_unreadable_mark_names_its_file(tmp_path):
     mark = tmp_path / "profile.yaml"
     mark.write_text("[not, a, mapping]\n")

@@ -21,8 +21,11 @@ DEFAULT_CONFIGFILES = ("config.yaml", "config.local.yaml")
 
 
 def overlays(configfiles: list) -> list[str]:
-    """The config files a call gave beyond the defaults, as it named them."""
-    return [str(path) for path in configfiles if Path(path).name not in DEFAULT_CONFIGFILES]
+    """The config files a call gave beyond the defaults (relative to the working
+    directory where they lie in it, as a user would type them)."""
+    here = Path.cwd()
+    paths = [Path(path) for path in configfiles if Path(path).name not in DEFAULT_CONFIGFILES]
+    return [str(p.relative_to(here) if p.is_absolute() and p.is_relative_to(here) else p) for p in paths]
 
 
 def recorded(mark: Path) -> dict | None:
