@@ -7,7 +7,7 @@ from snakemake.exceptions import WorkflowError
 try:
     from cz4042 import codedeps
     from cz4042 import config as cfg
-    from cz4042 import protocol_mark
+    from cz4042 import protocol_mark, records
     from cz4042.errors import PipelineError
 except ModuleNotFoundError:
     raise WorkflowError(
@@ -321,6 +321,15 @@ def protocol_caption(part):
         if overridden:
             text += f" Cells {', '.join(overridden)} override the protocol (see the 'epochs' and 'train n' columns)."
     return text
+
+
+def recorded(runs):
+    """The protocol as the runs recorded it, for the HTML report's captions (which state it,
+    never the protocol the config holds when the report is built): `runs` are files of the
+    runs (any file of each), or the input key that names them."""
+    if isinstance(runs, str):
+        return lambda wildcards, input: recorded(list(getattr(input, runs)))
+    return records.RecordedProtocol(sorted({str(Path(p).with_name("metrics.json")) for p in runs}))
 
 
 def ablation_names(part):

@@ -13,6 +13,7 @@ rule partA_grid_heatmap_figure:
         "../envs/aggregate.yaml"
     params:
         code=code_digest("heatmap.py"),
+        recorded=recorded(all_runs("partA", partA_names()["grid"])),
         caption=protocol_caption("partA"),
     script:
         "../scripts/heatmap.py"
@@ -30,6 +31,10 @@ rule partA_comparison_figure:
         "../envs/aggregate.yaml"
     params:
         code=code_digest("comparison_figure.py"),
+        recorded=recorded(
+            all_runs("partA", ["baseline"] + partA_names()["grid"])
+            + all_runs("partA_best", partA_names()["on_best"])
+        ),
         title="Part A: test accuracy of the six models",
         caption=protocol_caption("partA"),
     script:
@@ -48,6 +53,7 @@ rule partA_baseline_curves_figure:
         "../envs/aggregate.yaml"
     params:
         code=code_digest("curves.py"),
+        recorded=recorded("histories"),
         figures=[("Part A: baseline CNN (C1 50, C2 60)", ["baseline"])],
         caption=protocol_caption("partA"),
     script:
@@ -68,6 +74,7 @@ rule partA_optimizers_figure:
         "../envs/aggregate.yaml"
     params:
         code=code_digest("curves.py"),
+        recorded=recorded("histories"),
         figures=[
             (
                 "Part A: optimizers and dropout on the best grid cell",
@@ -97,6 +104,7 @@ rule partA_feature_maps_figure:
         "../envs/train.yaml"
     params:
         code=code_digest("feature_maps.py"),
+        recorded=recorded([run_outputs("partA", "baseline", config["seeds"][0])]),
         images=config["partA"]["feature_map_images"],
     script:
         "../scripts/feature_maps.py"
@@ -114,6 +122,7 @@ rule partB_comparison_figure:
         "../envs/aggregate.yaml"
     params:
         code=code_digest("comparison_figure.py"),
+        recorded=recorded(all_runs("partB", partB_variants())),
         title="Part B: test accuracy of every text model",
         caption=protocol_caption("partB"),
     script:
@@ -135,6 +144,7 @@ rule partB_curves_figure:
         "../envs/aggregate.yaml"
     params:
         code=code_digest("curves.py"),
+        recorded=recorded("histories"),
         figures=partB_curve_figures(),
         caption=protocol_caption("partB"),
     script:
@@ -153,6 +163,7 @@ rule partB_rnn_variants_figure:
         "../envs/aggregate.yaml"
     params:
         code=code_digest("curves.py"),
+        recorded=recorded("histories"),
         figures=[("Part B: recurrent variants", config["partB"]["rnn_table"])],
         caption=protocol_caption("partB"),
     script:

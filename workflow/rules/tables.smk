@@ -15,6 +15,7 @@ rule partA_grid_table:
         "../envs/aggregate.yaml"
     params:
         code=code_digest("table.py"),
+        recorded=recorded("metrics"),
         kind="grid",
         reference_table="partA_grid",
         cells=cfg.grid_cells(config),
@@ -40,6 +41,7 @@ rule partA_comparison_table:
         "../envs/aggregate.yaml"
     params:
         code=code_digest("table.py"),
+        recorded=recorded("metrics"),
         kind="comparison",
         reference_table="partA_comparison",
         baseline=config["partA"]["baseline"],
@@ -64,6 +66,7 @@ rule partB_dropout_table:
         "../envs/aggregate.yaml"
     params:
         code=code_digest("table.py"),
+        recorded=recorded("metrics"),
         kind="dropout",
         partial=reading_records(),
         reference_table="partB_dropout",
@@ -90,6 +93,7 @@ rule partB_rnn_variants_table:
         "../envs/aggregate.yaml"
     params:
         code=code_digest("table.py"),
+        recorded=recorded("metrics"),
         kind="variants",
         partial=reading_records(),
         reference_table="partB_rnn_variants",
@@ -114,6 +118,7 @@ rule partB_all_table:
         "../envs/aggregate.yaml"
     params:
         code=code_digest("table.py"),
+        recorded=recorded("metrics"),
         kind="variants",
         partial=reading_records(),
         reference_table=["partB_dropout", "partB_rnn_variants"],
