@@ -1,6 +1,7 @@
 """Only stale outputs are recomputed: dry-run job lists after each kind of change,
 on a complete tiny run."""
 
+import contextlib
 import copy
 import os
 import re
@@ -95,12 +96,15 @@ def test_unrelated_config_change_reruns_nothing_of_this_part(tiny):
     assert not rules_of(jobs) & {"train_partA", "train_partA_best", "partA_grid_table", "partB_dropout_table"}
 
 
-def edited(path, text):
-    """Append `text` to a file; restore its bytes and mtime afterwards."""
+def edited(path, text, old=None):
+    """Append `text` to a file (or put it in place of `old`); restore its bytes and
+    mtime afterwards."""
     class Edit:
         def __enter__(self):
             self.original, self.stat = path.read_bytes(), path.stat()
-            path.write_text(self.original.decode() + text)
+            source = self.original.decode()
+            assert old is None or old in source, (path, old)
+            path.write_text(source.replace(old, text, 1) if old else source + text)
 
         def __exit__(self, *exc):
             path.write_bytes(self.original)
@@ -108,42 +112,85 @@ def edited(path, text):
     return Edit()
 
 
+PACKAGE = "workflow/scripts/cz4042"
+CODE_LINE = "\n_EDITED = 1\n"  # a statement: for all a hash can tell, it may change a number
+TRAINING_RULES = {"train_partA", "train_partA_best", "train_partB"}
+
+
 def test_editing_plot_code_reruns_figures_only(tiny):
     workdir, config = tiny
-    with edited(workdir / "workflow/scripts/cz4042/plots.py", "\n# a comment\n"):
+    with edited(workdir / PACKAGE / "plots.py", CODE_LINE):
         jobs = rules_of(planned_jobs(workdir, config))
     assert jobs == FIGURE_RULES | {"all"}
 
 
 def test_editing_aggregation_code_reruns_tables_and_figures_but_no_training(tiny):
     workdir, config = tiny
-    with edited(workdir / "workflow/scripts/cz4042/aggregate.py", "\n# a comment\n"):
+    with edited(workdir / PACKAGE / "aggregate.py", CODE_LINE):
         jobs = rules_of(planned_jobs(workdir, config))
     assert not {r for r in jobs if r.startswith("train_") or r == "partA_best_cell"}
     assert {"partA_grid_table", "partB_dropout_table", "partA_grid_heatmap_figure"} <= jobs
 
 
 def test_editing_training_code_reruns_training(tiny):
+    """A code line in the engine, the models or the rule script: every training job."""
     workdir, config = tiny
-    with edited(workdir / "workflow/scripts/cz4042/engine.py", "\n# a comment\n"):
-        jobs = rules_of(planned_jobs(workdir, config))
-    assert {"train_partA", "train_partA_best", "train_partB"} <= jobs
+    for path in (f"{PACKAGE}/engine.py", f"{PACKAGE}/models.py", "workflow/scripts/train.py"):
+        with edited(workdir / path, CODE_LINE):
+            jobs = rules_of(planned_jobs(workdir, config))
+        assert TRAINING_RULES <= jobs, path
+        assert not jobs & {"prepare_cifar10", "prepare_dbpedia", "char_ids", "word_ids"}, path
 
 
-def test_editing_the_record_schema_reruns_training_and_the_tables(tiny):
-    """records.py holds the history columns the engine writes: derived code inputs
+def test_editing_the_history_schema_reruns_training_and_the_tables(tiny):
+    """schema.py holds the history columns the engine writes: derived code inputs
     make training depend on it, which no hand-kept list did."""
     workdir, config = tiny
-    with edited(workdir / "workflow/scripts/cz4042/records.py", "\n# a comment\n"):
+    with edited(workdir / PACKAGE / "schema.py", CODE_LINE):
         jobs = rules_of(planned_jobs(workdir, config))
     assert {"train_partA", "train_partB", "partA_best_cell", "partB_dropout_table", "reproduction_table"} <= jobs
 
 
+def test_editing_the_record_readers_reruns_what_reads_records_but_no_training(tiny):
+    workdir, config = tiny
+    with edited(workdir / PACKAGE / "records.py", CODE_LINE):
+        jobs = rules_of(planned_jobs(workdir, config))
+    assert {"partA_best_cell", "partB_dropout_table", "reproduction_table", "partB_rnn_variants_figure"} <= jobs
+    # the best cell is chosen anew: the runs on it follow
+    assert not jobs & {"train_partA", "train_partB"}
+
+
 def test_editing_number_neutral_code_reruns_nothing(tiny):
     workdir, config = tiny
-    for name in ("rule.py", "errors.py"):
-        with edited(workdir / "workflow/scripts/cz4042" / name, "\n# a comment\n"):
+    for name in ("rule.py", "errors.py", "atomic.py", "provenance.py", "download.py", "config.py"):
+        with edited(workdir / PACKAGE / name, CODE_LINE):
             assert planned_jobs(workdir, config) == set(), name
+
+
+def test_touching_every_code_file_and_editing_messages_comments_and_docstrings_reruns_nothing(tiny):
+    """What a git checkout or a touch does (every code file newer than every output), and
+    edits that change no number: an error message of the validator and of the engine, a
+    comment, a docstring. Each once made all training jobs stale and deleted their outputs."""
+    workdir, config = tiny
+    code = sorted((workdir / "workflow").rglob("*.py")) + sorted((workdir / "workflow/rules").glob("*.smk"))
+    edits = [
+        edited(workdir / PACKAGE / "config.py", "cell {name} appears twice", old="cell {name} is listed twice"),
+        edited(workdir / PACKAGE / "engine.py", "training examples make no full batch",
+               old="training examples give no full batch"),
+        edited(workdir / PACKAGE / "models.py", "\n# a comment\n"),
+        edited(workdir / PACKAGE / "training.py", "A training run, from", old="One training run, from"),
+    ]
+    stats = {path: path.stat() for path in code}
+    try:
+        with contextlib.ExitStack() as stack:
+            for edit in edits:
+                stack.enter_context(edit)
+            for path in code:
+                os.utime(path)
+            assert planned_jobs(workdir, config) == set()
+    finally:
+        for path, stat in stats.items():
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def test_deleting_one_figure_rebuilds_only_that_figure(tiny):
@@ -187,3 +234,18 @@ def test_every_derived_ablation_gets_each_new_seed(tiny):
     for name in derived:
         assert f"variant={name}, seed=2" in trained, name
     assert "variant=word_rnn, seed=2" in trained
+
+
+def test_a_call_that_forgets_the_profile_overlay_is_refused_before_any_job(tiny):
+    """results/ was made with profile 'tiny' (an overlay): a call without the overlay (the
+    config's profile 'report') neither schedules report-protocol training over it nor
+    builds a report that labels its runs 'report'."""
+    workdir, _ = tiny
+    assert yaml.safe_load((workdir / "results/profile.yaml").read_text())["profile"] == "tiny"
+    for args in (["-n", "results/figures/partA_grid_heatmap.png"], ["--report", "report.html"]):
+        result = run_snakemake(workdir, *args, check=False)
+        text = result.stdout + result.stderr
+        assert result.returncode != 0, args
+        assert "profile 'tiny'" in text and "profile 'report'" in text and "test_overlay.yaml" in text, text[-2000:]
+        assert "train_" not in text
+    assert not (workdir / "report.html").exists()

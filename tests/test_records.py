@@ -57,3 +57,23 @@ def test_tables_figures_and_verdicts_never_import_torch():
             "cz4042.verdicts; print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def write_run(path, seed, epochs, optimizer, train_subset=None):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fields = {field: 0 for field in records.RUN_FIELDS}
+    protocol = {"epochs": epochs, "batch_size": 128, "optimizer": optimizer, "train_subset": train_subset}
+    path.write_text(json.dumps({**fields, "variant": path.parent.parent.name, "seed": seed, "protocol": protocol}))
+    return path
+
+
+def test_captions_state_the_protocol_the_runs_recorded(tmp_path):
+    sgd, momentum = {"lr": 0.01, "name": "sgd"}, {"lr": 0.01, "momentum": 0.1, "name": "momentum"}
+    paths = [write_run(tmp_path / "a/seed1/metrics.json", 1, 8, sgd),
+             write_run(tmp_path / "b/seed1/metrics.json", 1, 8, sgd),
+             write_run(tmp_path / "c/seed2/metrics.json", 2, 5, momentum, train_subset=500),
+             tmp_path / "not/yet/metrics.json"]
+    assert records.protocol_summary(paths) == (
+        "3 runs, epochs 8 (epochs 5: 1 run), batch 128, sgd lr 0.01 (momentum lr 0.01 momentum 0.1: 1 run), "
+        "train subset 500: 1 run, seeds [1, 2]")
+    assert str(records.RecordedProtocol(paths[3:])) == "no runs recorded yet"

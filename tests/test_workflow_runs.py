@@ -1,6 +1,7 @@
 """A complete tiny run of every experiment family through Snakemake (1 epoch)."""
 
 import json
+import re
 import shutil
 
 import pytest
@@ -95,6 +96,18 @@ def test_html_report_lists_every_table_and_figure_with_captions(tiny_run):
     assert "Part A" in html and "Part B" in html and "Verdicts" in html
     assert "profile <strong>tiny</strong>" in html  # captions carry the protocol they ran with
     assert "49.1%" in html  # ... and the report's number they compare with
+
+
+def test_report_captions_state_the_protocol_the_runs_recorded_not_the_config(tiny_run, tmp_path):
+    """A report built with a config whose protocol differs from the runs' (Part B at 7
+    epochs, nothing rerun) states the runs' 1 epoch, and no caption says 7."""
+    workdir, config = tiny_run
+    changed = {**config, "partB": {**config["partB"], "protocol": {**config["partB"]["protocol"], "epochs": 7}}}
+    run_snakemake(workdir, "--report", str(tmp_path / "report.html"), config=changed)
+    html = (tmp_path / "report.html").read_text()
+    captions = re.findall(r"as the runs recorded it: \d+ runs?, epochs (\d+)", html.replace("\n", " "))
+    assert len(captions) >= 13 and set(captions) == {"1"}, captions
+    assert "epochs 7" not in html
 
 
 def test_a_named_figure_rule_rebuilds_just_that_figure(tiny_run):

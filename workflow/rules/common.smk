@@ -1,4 +1,5 @@
 # Helpers shared by every stage: config checks, input selection, per-variant params.
+import functools
 import importlib.util
 from pathlib import Path
 
@@ -36,14 +37,18 @@ from cz4042 import codedeps
 from cz4042 import config as cfg
 from cz4042 import hardware
 from cz4042 import hypotheses
+from cz4042 import protocol_mark, records
 from cz4042.errors import PipelineError
 from cz4042.model_kinds import model_kind
 
 
-def code_of(script):
-    """The package modules that the script `script` runs (following its imports). An
-    edit to any of them reruns the rule, unless it cannot change a number."""
-    return codedeps.code_inputs(PACKAGE.parent / script, PACKAGE)
+@functools.cache
+def code_digest(script):
+    """A hash of what the rule script `script` computes: its code and the package modules
+    it runs (following its imports, less the number-neutral ones), normalised so that
+    comments, docstrings and error messages do not count. A rule takes it as a param:
+    an edit that can change its outputs reruns it; a touch or a checkout does not."""
+    return codedeps.code_digest(PACKAGE.parent / script, PACKAGE)
 
 
 REFERENCE = "workflow/reference/report_2019.csv"
@@ -62,6 +67,7 @@ def check_config():
             cfg.check_unique_keys(path)
         cfg.validate(config, yaml.safe_load(SCHEMA.read_text()))
         hardware.check_device(config)
+        protocol_mark.check(config["profile"], workflow.configfiles)
         for key, path in config["course_files"].items():
             if path is not None and not Path(path).is_file():
                 raise PipelineError(
@@ -69,6 +75,11 @@ def check_config():
                 )
     except PipelineError as error:
         raise WorkflowError(str(error)) from None
+
+
+onstart:
+    # a call that runs jobs: results/ holds this profile's outputs from now on
+    protocol_mark.write(config["profile"], workflow.configfiles)
 
 
 # ----------------------------------------------------------------------------- data
@@ -370,6 +381,17 @@ def protocol_caption(part):
 def derived_names(part):
     """The variants derived from the hypotheses and worlds (config `hypotheses`, `worlds`)."""
     return [n for n, a in hypotheses.derived_variants(config).items() if a.part == part]
+
+
+def recorded(runs):
+    """The protocol as the runs recorded it, for the HTML report's captions (which state it,
+    never the protocol the config holds when the report is built): `runs` are files of the
+    runs (any file of each), or the input key that names them."""
+    if isinstance(runs, str):
+        return lambda wildcards, input: recorded(list(getattr(input, runs)))
+    return records.RecordedProtocol(
+        sorted({str(Path(p).with_name("metrics.json")) for p in runs})
+    )
 
 
 def verdict_rules():

@@ -40,7 +40,6 @@ rule download_dbpedia:
 rule prepare_cifar10:
     input:
         cifar_inputs,
-        code=code_of("prepare_cifar10.py"),
     output:
         train="resources/cifar10/train.parquet",
         test="resources/cifar10/test.parquet",
@@ -49,6 +48,7 @@ rule prepare_cifar10:
     conda:
         "../envs/data.yaml"
     params:
+        code=code_digest("prepare_cifar10.py"),
         train_source=cifar_source("train"),
         test_source=cifar_source("test"),
         n_train=config["cifar10"]["n_train"],
@@ -60,7 +60,6 @@ rule prepare_cifar10:
 rule prepare_dbpedia:
     input:
         dbpedia_inputs,
-        code=code_of("prepare_dbpedia.py"),
     output:
         train="resources/dbpedia/train.parquet",
         test="resources/dbpedia/test.parquet",
@@ -69,6 +68,7 @@ rule prepare_dbpedia:
     conda:
         "../envs/data.yaml"
     params:
+        code=code_digest("prepare_dbpedia.py"),
         train_source=dbpedia_source("train"),
         test_source=dbpedia_source("test"),
         train_per_class=config["dbpedia"]["train_per_class"],
@@ -84,7 +84,6 @@ rule char_ids:
     input:
         train="resources/dbpedia/train.parquet",
         test="resources/dbpedia/test.parquet",
-        code=code_of("char_ids.py"),
     output:
         train="resources/dbpedia/char_ids_{field}_train.parquet",
         test="resources/dbpedia/char_ids_{field}_test.parquet",
@@ -95,6 +94,7 @@ rule char_ids:
     conda:
         "../envs/data.yaml"
     params:
+        code=code_digest("char_ids.py"),
         field="{field}",
         max_len=config["text_inputs"]["max_len"],
     script:
@@ -105,7 +105,6 @@ rule word_ids:
     input:
         train="resources/dbpedia/train.parquet",
         test="resources/dbpedia/test.parquet",
-        code=code_of("word_ids.py"),
     output:
         vocab="resources/dbpedia/vocab.parquet",
         train="resources/dbpedia/word_ids_train.parquet",
@@ -115,6 +114,7 @@ rule word_ids:
     conda:
         "../envs/data.yaml"
     params:
+        code=code_digest("word_ids.py"),
         max_len=config["text_inputs"]["max_len"],
     script:
         "../scripts/word_ids.py"

@@ -4,7 +4,6 @@
 rule partA_grid_heatmap_figure:
     input:
         table="results/tables/partA_grid.csv",
-        code=code_of("heatmap.py"),
     output:
         in_report("results/figures/partA_grid_heatmap.png", "partA_grid_heatmap"),
     log:
@@ -13,6 +12,8 @@ rule partA_grid_heatmap_figure:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("heatmap.py"),
+        recorded=recorded(all_runs("partA", partA_names()["grid"])),
         caption=protocol_caption("partA"),
     script:
         "../scripts/heatmap.py"
@@ -21,7 +22,6 @@ rule partA_grid_heatmap_figure:
 rule partA_comparison_figure:
     input:
         table="results/tables/partA_comparison.csv",
-        code=code_of("comparison_figure.py"),
     output:
         in_report("results/figures/partA_comparison.png", "partA_comparison"),
     log:
@@ -30,6 +30,11 @@ rule partA_comparison_figure:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("comparison_figure.py"),
+        recorded=recorded(
+            all_runs("partA", ["baseline"] + partA_names()["grid"])
+            + all_runs("partA_best", partA_names()["on_best"])
+        ),
         title="Part A: test accuracy of the six models",
         caption=protocol_caption("partA"),
     script:
@@ -42,7 +47,6 @@ BASELINE_HISTORIES = run_histories(("partA", ["baseline"]))
 rule partA_baseline_curves_figure:
     input:
         histories=list(BASELINE_HISTORIES),
-        code=code_of("curves.py"),
     output:
         in_report("results/figures/partA_baseline_curves.png", "partA_baseline_curves"),
     log:
@@ -51,6 +55,8 @@ rule partA_baseline_curves_figure:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("curves.py"),
+        recorded=recorded("histories"),
         variant_of=BASELINE_HISTORIES,
         figures=[("Part A: baseline CNN (C1 50, C2 60)", ["baseline"])],
         caption=protocol_caption("partA"),
@@ -67,7 +73,6 @@ rule partA_optimizers_figure:
     input:
         histories=list(OPTIMIZER_HISTORIES),
         best_cell=best_cell_record(),
-        code=code_of("curves.py"),
     output:
         in_report("results/figures/partA_optimizers.png", "partA_optimizers"),
     log:
@@ -76,6 +81,8 @@ rule partA_optimizers_figure:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("curves.py"),
+        recorded=recorded("histories"),
         variant_of=OPTIMIZER_HISTORIES,
         figures=[
             (
@@ -92,7 +99,6 @@ rule partA_feature_maps_figure:
     input:
         weights=run_outputs("partA", "baseline", config["seeds"][0], "model.pt"),
         test="resources/cifar10/test.parquet",
-        code=code_of("feature_maps.py"),
     output:
         [
             in_report(
@@ -106,6 +112,8 @@ rule partA_feature_maps_figure:
     conda:
         "../envs/train.yaml"
     params:
+        code=code_digest("feature_maps.py"),
+        recorded=recorded([run_outputs("partA", "baseline", config["seeds"][0])]),
         images=config["partA"]["feature_map_images"],
     script:
         "../scripts/feature_maps.py"
@@ -114,7 +122,6 @@ rule partA_feature_maps_figure:
 rule partB_comparison_figure:
     input:
         table="results/tables/partB_all.csv",
-        code=code_of("comparison_figure.py"),
     output:
         in_report("results/figures/partB_comparison.png", "partB_comparison"),
     log:
@@ -123,6 +130,8 @@ rule partB_comparison_figure:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("comparison_figure.py"),
+        recorded=recorded(all_runs("partB", partB_variants())),
         title="Part B: test accuracy of every text model",
         caption=protocol_caption("partB"),
     script:
@@ -135,7 +144,6 @@ DROPOUT_HISTORIES = run_histories(("partB", partB_dropout_variants()))
 rule partB_curves_figure:
     input:
         histories=list(DROPOUT_HISTORIES),
-        code=code_of("curves.py"),
     output:
         [
             in_report(f"results/figures/partB_{model}_curves.png", "partB_curves")
@@ -147,6 +155,8 @@ rule partB_curves_figure:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("curves.py"),
+        recorded=recorded("histories"),
         variant_of=DROPOUT_HISTORIES,
         figures=partB_curve_figures(),
         caption=protocol_caption("partB"),
@@ -160,7 +170,6 @@ RNN_VARIANT_HISTORIES = run_histories(("partB", config["partB"]["rnn_table"]))
 rule partB_rnn_variants_figure:
     input:
         histories=list(RNN_VARIANT_HISTORIES),
-        code=code_of("curves.py"),
     output:
         in_report("results/figures/partB_rnn_variants.png", "partB_rnn_variants"),
     log:
@@ -169,6 +178,8 @@ rule partB_rnn_variants_figure:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("curves.py"),
+        recorded=recorded("histories"),
         variant_of=RNN_VARIANT_HISTORIES,
         figures=[("Part B: recurrent variants", config["partB"]["rnn_table"])],
         caption=protocol_caption("partB"),

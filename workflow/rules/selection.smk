@@ -8,7 +8,6 @@ rule partA_best_cell:
             variant=partA_names()["grid"],
             seed=config["seeds"],
         ),
-        code=code_of("best_cell.py"),
     output:
         "results/partA/best_cell.json",
     log:
@@ -17,6 +16,7 @@ rule partA_best_cell:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("best_cell.py"),
         cells=cfg.grid_cells(config),
         select_by=config["partA"]["grid"]["select_by"],
     script:

@@ -5,7 +5,6 @@ rule partA_grid_table:
     input:
         metrics=all_runs("partA", partA_names()["grid"]),
         reference=REFERENCE,
-        code=code_of("table.py"),
     output:
         csv=in_report("results/tables/partA_grid.csv", "partA_grid_table"),
         md="results/tables/partA_grid.md",
@@ -15,6 +14,8 @@ rule partA_grid_table:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("table.py"),
+        recorded=recorded("metrics"),
         kind="grid",
         reference_table="partA_grid",
         cells=cfg.grid_cells(config),
@@ -30,7 +31,6 @@ rule partA_comparison_table:
         + all_runs("partA_best", partA_names()["on_best"]),
         best_cell=best_cell_record(),
         reference=REFERENCE,
-        code=code_of("table.py"),
     output:
         csv=in_report("results/tables/partA_comparison.csv", "partA_comparison_table"),
         md="results/tables/partA_comparison.md",
@@ -40,6 +40,8 @@ rule partA_comparison_table:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("table.py"),
+        recorded=recorded("metrics"),
         kind="comparison",
         reference_table="partA_comparison",
         baseline=config["partA"]["baseline"],
@@ -54,7 +56,6 @@ rule partB_dropout_table:
     input:
         metrics=all_runs("partB", partB_dropout_variants()),
         reference=REFERENCE,
-        code=code_of("table.py"),
     output:
         csv=in_report("results/tables/partB_dropout.csv", "partB_dropout_table"),
         md="results/tables/partB_dropout.md",
@@ -64,6 +65,8 @@ rule partB_dropout_table:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("table.py"),
+        recorded=recorded("metrics"),
         kind="dropout",
         partial=reading_records(),
         reference_table="partB_dropout",
@@ -78,7 +81,6 @@ rule partB_rnn_variants_table:
     input:
         metrics=all_runs("partB", config["partB"]["rnn_table"]),
         reference=REFERENCE,
-        code=code_of("table.py"),
     output:
         csv=in_report(
             "results/tables/partB_rnn_variants.csv", "partB_rnn_variants_table"
@@ -90,6 +92,8 @@ rule partB_rnn_variants_table:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("table.py"),
+        recorded=recorded("metrics"),
         kind="variants",
         partial=reading_records(),
         reference_table="partB_rnn_variants",
@@ -104,7 +108,6 @@ rule partB_all_table:
     input:
         metrics=all_runs("partB", partB_variants()),
         reference=REFERENCE,
-        code=code_of("table.py"),
     output:
         csv=in_report("results/tables/partB_all.csv", "partB_all_table"),
         md="results/tables/partB_all.md",
@@ -114,6 +117,8 @@ rule partB_all_table:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("table.py"),
+        recorded=recorded("metrics"),
         kind="variants",
         partial=reading_records(),
         reference_table=["partB_dropout", "partB_rnn_variants"],

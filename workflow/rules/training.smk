@@ -8,7 +8,6 @@ rule train_partA:
     input:
         train="resources/cifar10/train.parquet",
         test="resources/cifar10/test.parquet",
-        code=code_of("train.py"),
     output:
         history="results/runs/partA/{variant}/seed{seed}/history.parquet",
         metrics="results/runs/partA/{variant}/seed{seed}/metrics.json",
@@ -37,6 +36,7 @@ rule train_partA:
         mem_mb=config["partA"]["resources"]["mem_mb"],
         runtime=config["partA"]["resources"]["runtime"],
     params:
+        code=code_digest("train.py"),
         # the variant's view of the config, its seed and how to run it (training_params)
         run=partA_run,
         resume=resume_state("partA"),
@@ -49,7 +49,6 @@ use rule train_partA as train_partA_best with:
         train="resources/cifar10/train.parquet",
         test="resources/cifar10/test.parquet",
         best_cell="results/partA/best_cell.json",
-        code=code_of("train.py"),
     output:
         history="results/runs/partA_best/{variant}/seed{seed}/history.parquet",
         metrics="results/runs/partA_best/{variant}/seed{seed}/metrics.json",
@@ -71,7 +70,6 @@ use rule train_partA as train_partA_best with:
 use rule train_partA as train_partB with:
     input:
         unpack(partB_inputs),
-        code=code_of("train.py"),
     output:
         history="results/runs/partB/{variant}/seed{seed}/history.parquet",
         metrics="results/runs/partB/{variant}/seed{seed}/metrics.json",

@@ -9,7 +9,6 @@ rule reproduction_table:
         protocol=REPORT_PROTOCOL,
         claims=REPORT_CLAIMS,
         peers=PEERS,
-        code=code_of("reproduction.py"),
     output:
         csv=in_report("results/tables/reproduction.csv", "reproduction_table"),
         md="results/tables/reproduction.md",
@@ -23,6 +22,7 @@ rule reproduction_table:
     conda:
         "../envs/aggregate.yaml"
     params:
+        code=code_digest("reproduction.py"),
         rules=verdict_rules(),
         hypotheses=config["hypotheses"],
         worlds=world_rows(),
@@ -36,7 +36,6 @@ rule reproduction_table:
 rule reproduction_figure:
     input:
         table="results/tables/reproduction.csv",
-        code=code_of("reproduction_figure.py"),
     output:
         in_report("results/figures/reproduction.png", "reproduction_figure"),
     log:
@@ -44,6 +43,8 @@ rule reproduction_figure:
     localrule: True
     conda:
         "../envs/aggregate.yaml"
+    params:
+        code=code_digest("reproduction_figure.py"),
     script:
         "../scripts/reproduction_figure.py"
 

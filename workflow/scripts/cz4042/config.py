@@ -17,6 +17,7 @@ import yaml
 from . import hypotheses
 from .errors import PipelineError
 from .model_kinds import DROPOUT_SITES, model_kind
+from .schema import OPTIMIZER_KEYS
 
 # Keys of a variant that describe how it is trained and fed, not the network itself;
 # the last three choose its inputs (char_field: the DBpedia field the char models read;
@@ -24,13 +25,6 @@ from .model_kinds import DROPOUT_SITES, model_kind
 PROTOCOL_KEYS = ("epochs", "batch_size", "drop_last", "optimizer", "grad_clip", "train_subset", "eval_batch_size",
                  "char_field", "cifar_layout", "pixel_scaling", "unscaled_test_reading",
                  "gradient_chunk")
-# The keys each optimizer takes besides name and lr (optim.build_optimizer reads these).
-OPTIMIZER_KEYS = {
-    "sgd": (),
-    "momentum": ("momentum",),
-    "rmsprop": ("decay", "eps", "initial_accumulator", "semantics"),
-    "adam": ("beta1", "beta2", "eps"),
-}
 BASELINE = "baseline"
 
 

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .optim import build_optimizer, clip_gradients
-from .records import HISTORY_COLUMNS
+from .schema import HISTORY_COLUMNS
 from .resume import Interrupted, ResumePolicy, SigtermFlag, load_resume_state, save_resume_state, set_rng_state
 from .runtime import autocast, configure_precision
 from .spec import RunSpec

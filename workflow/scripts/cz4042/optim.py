@@ -7,7 +7,7 @@ from typing import Iterable
 import torch
 from torch import nn
 
-from .config import OPTIMIZER_KEYS
+from .schema import OPTIMIZER_KEYS
 
 
 class TF1RMSprop(torch.optim.Optimizer):

@@ -1,4 +1,6 @@
-"""Run records, read: the schema of a run's history and metrics, and their readers.
+"""Run records, read: what a run's metrics hold, and the readers of metrics, histories,
+the best-cell record and the report's reference (the history columns and the best-cell
+reader live in schema, which training imports instead of this module).
 
 No torch here: every table, figure and verdict reads runs through this module, so those
 jobs start in a fraction of a second and their environment needs no PyTorch.
@@ -12,9 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import PipelineError
+from .schema import HISTORY_COLUMNS, read_best_cell  # noqa: F401 (the readers' API)
 
-# One row per epoch of a run's history.parquet (the engine writes these columns).
-HISTORY_COLUMNS = ["epoch", "train_loss", "train_loss_last_batch", "test_loss", "test_accuracy", "seconds"]
 # What every metrics.json holds at least.
 RUN_FIELDS = ["variant", "seed", "final_test_accuracy", "best_test_accuracy", "final_train_loss", "total_seconds",
               "epochs_run", "train_examples", "diverged", "diverged_epoch"]
@@ -65,17 +66,6 @@ def read_history(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def read_best_cell(path: str | Path) -> dict:
-    """The grid cell the pipeline chose: variant, c1, c2, protocol_overrides, score."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            cell = json.load(handle)
-        return {**cell, "c1": int(cell["c1"]), "c2": int(cell["c2"]),
-                "protocol_overrides": dict(cell.get("protocol_overrides", {}))}
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise PipelineError(f"{path}: unreadable best-cell record ({type(error).__name__}: {error})") from None
-
-
 def curve_series(variant_of: dict[str, str], wanted: list[str], best_cell: str | None = None
                  ) -> dict[str, list[pd.DataFrame]]:
     """Histories grouped by variant (one per seed), in the order of `wanted`, from
@@ -97,3 +87,47 @@ def read_reference(path: str | Path, tables: str | list[str]) -> pd.DataFrame:
     frame["order"] = frame["table"].map(tables.index)
     frame = frame.sort_values("order", kind="stable").drop_duplicates("variant")
     return frame.set_index("variant").drop(columns=["table", "order"])
+
+
+def _optimizer_text(spec: dict) -> str:
+    """'sgd lr 0.01', 'momentum lr 0.01 momentum 0.1': the name first (records sort keys)."""
+    return " ".join([str(spec.get("name"))] + [f"{k} {v}" for k, v in spec.items() if k != "name"])
+
+
+def _runs(n: int) -> str:
+    return f"{n} run{'' if n == 1 else 's'}"
+
+
+def protocol_summary(paths: list[str | Path]) -> str:
+    """The protocol as the runs at `paths` (their metrics.json) recorded it: each setting's
+    most common value, then the others with how many runs have them; those that do not
+    exist yet are left out."""
+    runs = [read_metrics(path) for path in paths if Path(path).is_file()]
+    if not runs:
+        return "no runs recorded yet"
+    settings = [("epochs {}", lambda r: r["protocol"].get("epochs")), ("batch {}", lambda r: r["protocol"].get("batch_size")),
+                ("{}", lambda r: _optimizer_text(r["protocol"].get("optimizer") or {})),
+                ("train subset {}", lambda r: r["protocol"].get("train_subset"))]
+    parts = []
+    for form, value in settings:
+        counts = pd.Series([str(value(r)) for r in runs]).value_counts(sort=True)
+        shown = [(form.format(v), n) for v, n in counts.items() if v != "None"]
+        if shown and sum(n for _, n in shown) == len(runs):  # the most common, then the others
+            parts.append(shown[0][0] + "".join(f" ({t}: {_runs(n)})" for t, n in shown[1:]))
+        elif shown:  # some runs have none (no train subset)
+            parts.append(", ".join(f"{t}: {_runs(n)}" for t, n in shown))
+    seeds = sorted({int(r["seed"]) for r in runs})
+    return f"{_runs(len(runs))}, " + ", ".join(parts) + f", seeds {seeds}"
+
+
+class RecordedProtocol:
+    """A rule's param that the HTML report renders as protocol_summary of `paths`, from
+    the records present when the report is built (never from the config it is built
+    with). An object, not a string: Snakemake does not track its value, so a record
+    written later makes nothing stale."""
+
+    def __init__(self, paths: list[str]):
+        self.paths = list(paths)
+
+    def __str__(self) -> str:
+        return protocol_summary(self.paths)

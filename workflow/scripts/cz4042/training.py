@@ -17,9 +17,9 @@ from .download import file_digest
 from .engine import TrainResult, train
 from .models import build_model, count_parameters, model_entry
 from .provenance import environment, fingerprint
-from .records import read_best_cell
 from .resume import ResumePolicy
 from .runtime import set_up
+from .schema import read_best_cell
 from .spec import RUN_FILES, RunFiles, RunSpec
 
 
