@@ -15,15 +15,15 @@ PROTOCOL = {
     "rows": {"sib": {"dropout": 0.5}},
 }
 REFERENCE = pd.DataFrame([
-    {"table": "partB_dropout", "variant": "near", "label": "Near", "test_accuracy": 0.80, "train_seconds": 100.0,
+    {"part": "partB", "table": "partB_dropout", "variant": "near", "label": "Near", "test_accuracy": 0.80, "train_seconds": 100.0,
      "final_train_loss": 0.5, "same_number_as": None},
-    {"table": "partB_dropout", "variant": "gap", "label": "Gap", "test_accuracy": 0.40, "train_seconds": None,
+    {"part": "partB", "table": "partB_dropout", "variant": "gap", "label": "Gap", "test_accuracy": 0.40, "train_seconds": None,
      "final_train_loss": 1.9e-5, "same_number_as": None},
-    {"table": "partB_dropout", "variant": "sib", "label": "Sibling", "test_accuracy": 0.70, "train_seconds": None,
+    {"part": "partB", "table": "partB_dropout", "variant": "sib", "label": "Sibling", "test_accuracy": 0.70, "train_seconds": None,
      "final_train_loss": None, "same_number_as": None},
-    {"table": "partB_dropout", "variant": "wide", "label": "Wide", "test_accuracy": 0.81, "train_seconds": None,
+    {"part": "partB", "table": "partB_dropout", "variant": "wide", "label": "Wide", "test_accuracy": 0.81, "train_seconds": None,
      "final_train_loss": None, "same_number_as": None},
-    {"table": "partB_rnn_variants", "variant": "near", "label": "Near again", "test_accuracy": 0.80,
+    {"part": "partB", "table": "partB_rnn_variants", "variant": "near", "label": "Near again", "test_accuracy": 0.80,
      "train_seconds": None, "final_train_loss": None, "same_number_as": "partB_dropout near"},
 ])
 

@@ -54,13 +54,13 @@ def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, sources: dic
     row to our variant (grid_best -> the chosen cell); `worlds` maps a world to
     {row: (variant, switch)} for the rows it changes."""
     numbers = reference_numbers(reference)
-    parts = {sources.get(v, v): t.split("_", 1)[0] for v, t in zip(numbers["variant"], numbers["table"])}
+    parts = {sources.get(v, v): part for v, part in zip(numbers["variant"], numbers["part"])}
     effects = explain.effects(runs, protocol, report_accuracies(numbers, sources), parts, hypotheses, rules)
     explained = explain.explanations(effects)
     loss_of = {(e.hypothesis, e.row): e.loss for e in effects}
     rows = []
     for number in numbers.itertuples(index=False):
-        part, variant = number.table.split("_", 1)[0], sources.get(number.variant, number.variant)
+        part, variant = number.part, sources.get(number.variant, number.variant)
         mask = matches(runs, expected_protocol(protocol, part, number.variant))
         own = runs[mask]
         column = column_of(number.metric, rules)

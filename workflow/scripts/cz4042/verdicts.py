@@ -203,16 +203,12 @@ def reference_numbers(reference: pd.DataFrame) -> pd.DataFrame:
         twin = row.get("same_number_as")
         for metric in METRICS:
             if pd.notna(row[metric]):
-                rows.append({"table": row["table"], "variant": row["variant"], "label": row["label"],
+                rows.append({"part": row["part"], "table": row["table"], "variant": row["variant"],
+                             "label": row["label"],
                              "metric": metric, "report": float(row[metric]),
                              "same_number_as": twin if isinstance(twin, str) and twin else "",
                              "counted": not (isinstance(twin, str) and twin)})
     return pd.DataFrame(rows)
-
-
-def part_of(table: str) -> str:
-    """The part of a reference table (its rows carry it as their table's prefix)."""
-    return table.split("_", 1)[0]
 
 
 def verdict_counts(table: pd.DataFrame, column: str = "verdict") -> dict[str, int]:
