@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # The course files (read-only); tests that need them skip where the folder is absent.
 SHARED_DATA = Path(os.environ.get("CZ4042_SHARED_DATA", ROOT.parent / "shared" / "data"))
-WORKFLOW_FILES = ["Snakefile", "config.yaml", "workflow", "profiles"]
+WORKFLOW_FILES = ["Snakefile", "config.yaml", "workflow", "profiles", "overlays"]
 
 
 # ----------------------------------------------------------------------------- tiny data
@@ -153,7 +153,7 @@ def workflow_copy(tmp_path):
 def tiny_protocol_config(data: dict) -> dict:
     """An overlay that runs every experiment family for 1 epoch on tiny data."""
     return {
-        "profile": "tiny",
+        "protocol_name": "tiny",
         "seeds": [1],
         "more_seeds": {"rows": []},
         "checkpoint_every": 1,

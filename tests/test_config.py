@@ -25,7 +25,7 @@ def broken(path: str, value):
 
 def test_shipped_config_and_quick_profile_are_valid():
     cfg.validate(CONFIG, SCHEMA)
-    quick = yaml.safe_load((ROOT / "profiles/quick.yaml").read_text())
+    quick = yaml.safe_load((ROOT / "overlays/quick.yaml").read_text())
     merged = copy.deepcopy(CONFIG)
     update_config(merged, quick)  # how Snakemake overlays --configfile
     cfg.validate(merged, SCHEMA)
@@ -146,11 +146,11 @@ def test_yaml_null_on_the_command_line_is_null_where_the_schema_admits_null():
     config = copy.deepcopy(CONFIG)
     config["course_files"] = {"cifar_train": "null", "cifar_test": "~", "dbpedia_train": "data/train.csv",
                               "dbpedia_test": "NULL"}
-    config["profile"] = "null"  # a string key that admits no null keeps the string
+    config["protocol_name"] = "null"  # a string key that admits no null keeps the string
     cfg.validate(config, SCHEMA)
     assert config["course_files"] == {"cifar_train": None, "cifar_test": None, "dbpedia_train": "data/train.csv",
                                       "dbpedia_test": None}
-    assert config["profile"] == "null"
+    assert config["protocol_name"] == "null"
 
 
 def test_command_line_values_given_as_strings_are_read_as_yaml():
@@ -193,3 +193,8 @@ def test_a_key_of_an_earlier_version_names_what_replaced_it(path, value, message
     with pytest.raises(PipelineError) as error:
         cfg.validate(broken(path, value), SCHEMA)
     assert str(error.value).startswith(message)
+
+
+def test_the_old_profile_key_names_its_replacement():
+    with pytest.raises(PipelineError, match="config key profile is no longer read: use protocol_name"):
+        cfg.validate(broken("profile", "quick"), SCHEMA)

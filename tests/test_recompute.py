@@ -236,16 +236,16 @@ def test_every_derived_ablation_gets_each_new_seed(tiny):
     assert "variant=word_rnn, seed=2" in trained
 
 
-def test_a_call_that_forgets_the_profile_overlay_is_refused_before_any_job(tiny):
-    """results/ was made with profile 'tiny' (an overlay): a call without the overlay (the
-    config's profile 'report') neither schedules report-protocol training over it nor
+def test_a_call_that_forgets_the_protocol_overlay_is_refused_before_any_job(tiny):
+    """results/ was made with protocol 'tiny' (an overlay): a call without the overlay (the
+    config's protocol 'report') neither schedules report-protocol training over it nor
     builds a report that labels its runs 'report'."""
     workdir, _ = tiny
-    assert yaml.safe_load((workdir / "results/profile.yaml").read_text())["profile"] == "tiny"
+    assert yaml.safe_load((workdir / "results/protocol.yaml").read_text())["protocol_name"] == "tiny"
     for args in (["-n", "results/figures/partA_grid_heatmap.png"], ["--report", "report.html"]):
         result = run_snakemake(workdir, *args, check=False)
         text = result.stdout + result.stderr
         assert result.returncode != 0, args
-        assert "profile 'tiny'" in text and "profile 'report'" in text and "test_overlay.yaml" in text, text[-2000:]
+        assert "protocol 'tiny'" in text and "protocol 'report'" in text and "test_overlay.yaml" in text, text[-2000:]
         assert "train_" not in text
     assert not (workdir / "report.html").exists()

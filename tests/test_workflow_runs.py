@@ -94,7 +94,7 @@ def test_html_report_lists_every_table_and_figure_with_captions(tiny_run):
         assert f"{name}.csv" in html, name
     assert "reproduction.png" in html
     assert "Part A" in html and "Part B" in html and "Verdicts" in html
-    assert "profile <strong>tiny</strong>" in html  # captions carry the protocol they ran with
+    assert "<strong>tiny</strong>" in html  # captions carry the protocol they ran with
     assert "49.1%" in html  # ... and the report's number they compare with
 
 

@@ -67,7 +67,7 @@ def check_config():
             cfg.check_unique_keys(path)
         cfg.validate(config, yaml.safe_load(SCHEMA.read_text()))
         hardware.check_device(config)
-        protocol_mark.check(config["profile"], workflow.configfiles)
+        protocol_mark.check(config["protocol_name"], workflow.configfiles)
         for key, path in config["course_files"].items():
             if path is not None and not Path(path).is_file():
                 raise PipelineError(
@@ -78,8 +78,8 @@ def check_config():
 
 
 onstart:
-    # a call that runs jobs: results/ holds this profile's outputs from now on
-    protocol_mark.write(config["profile"], workflow.configfiles)
+    # a call that runs jobs: results/ holds this protocol's outputs from now on
+    protocol_mark.write(config["protocol_name"], workflow.configfiles)
 
 
 # ----------------------------------------------------------------------------- data
@@ -364,7 +364,7 @@ def protocol_caption(part):
         str(v) if k == "name" else f"{k} {v}" for k, v in protocol["optimizer"].items()
     )
     text = (
-        f"Profile '{config['profile']}': {protocol['epochs']} epochs, batch {protocol['batch_size']}, "
+        f"Protocol '{config['protocol_name']}': {protocol['epochs']} epochs, batch {protocol['batch_size']}, "
         f"{optimizer}; seeds {config['seeds']}; accuracy = final-epoch test accuracy."
     )
     if part == "partA":

@@ -104,6 +104,8 @@ RENAMED_KEYS = {
     ("ablations",): "hypotheses (an ablation is now declared once, as a hypothesis: docs/hypotheses.md)",
     ("partA", "extra"): "hypotheses (a Part A ablation is a hypothesis with a switch: docs/hypotheses.md)",
     ("reproduction", "tolerance"): "reproduction.accuracy_band, loss_factor, near_zero_loss, min_seeds (docs/verdicts.md)",
+    ("profile",): "protocol_name (the label of a protocol; profiles/ holds Snakemake profiles only, overlays/ the "
+                  "protocol overlays such as overlays/quick.yaml)",
 }
 
 

@@ -1,8 +1,8 @@
-"""Which protocol (the config key `profile`) the outputs under results/ were made with.
+"""Which protocol (the config key `protocol_name`) the outputs under results/ were made with.
 
 The first call that runs jobs writes it down; every later call whose config names another
-profile is refused before any job. Without it, a call that forgets `--configfile
-profiles/quick.yaml` after a quick run would label the quick runs with the report's
+protocol is refused before any job. Without it, a call that forgets `--configfile
+overlays/quick.yaml` after a quick run would label the quick runs with the report's
 protocol and schedule days of report-protocol training over them.
 """
 
@@ -15,7 +15,7 @@ import yaml
 from .atomic import write_text
 from .errors import PipelineError
 
-MARK = "results/profile.yaml"
+MARK = "results/protocol.yaml"
 # The config files every call reads; the others are what a call must repeat.
 DEFAULT_CONFIGFILES = ("config.yaml", "config.local.yaml")
 
@@ -33,28 +33,28 @@ def recorded(mark: Path) -> dict | None:
         return None
     try:
         entry = yaml.safe_load(mark.read_text(encoding="utf-8"))
-        return {"profile": str(entry["profile"]), "configfiles": list(entry.get("configfiles") or [])}
+        return {"protocol_name": str(entry["protocol_name"]), "configfiles": list(entry.get("configfiles") or [])}
     except (yaml.YAMLError, TypeError, KeyError) as error:
         raise PipelineError(f"{mark}: unreadable ({type(error).__name__}: {error}); it says which "
-                            "config profile made results/: restore it or delete it") from None
+                            "config protocol made results/: restore it or delete it") from None
 
 
-def check(profile: str, configfiles: list, mark: Path = Path(MARK)) -> None:
-    """Refuse a config whose profile is not the one results/ was made with, naming both."""
+def check(protocol: str, configfiles: list, mark: Path = Path(MARK)) -> None:
+    """Refuse a config whose protocol is not the one results/ was made with, naming both."""
     entry = recorded(mark)
-    if entry is None or entry["profile"] == profile:
+    if entry is None or entry["protocol_name"] == protocol:
         return
     flags = " ".join(f"--configfile {path}" for path in entry["configfiles"])
     made, advice = (f"made with {flags}", f"repeat {flags}") if flags else (
-        "made without --configfile", "drop what sets `profile`")
+        "made without --configfile", "drop what sets `protocol_name`")
     raise PipelineError(
-        f"results/ holds the outputs of profile '{entry['profile']}' ({mark}, {made}), but this call's "
-        f"config is profile '{profile}': {advice}, or move results/ aside "
-        f"(mv results results-{entry['profile']}) to run profile '{profile}'")
+        f"results/ holds the outputs of protocol '{entry['protocol_name']}' ({mark}, {made}), but this call's "
+        f"config is protocol '{protocol}': {advice}, or move results/ aside "
+        f"(mv results results-{entry['protocol_name']}) to run protocol '{protocol}'")
 
 
-def write(profile: str, configfiles: list, mark: Path = Path(MARK)) -> None:
-    """Record the profile of a call that runs jobs, unless results/ already has one."""
+def write(protocol: str, configfiles: list, mark: Path = Path(MARK)) -> None:
+    """Record the protocol of a call that runs jobs, unless results/ already has one."""
     if recorded(mark) is None:
         mark.parent.mkdir(parents=True, exist_ok=True)
-        write_text(mark, yaml.safe_dump({"profile": profile, "configfiles": overlays(configfiles)}))
+        write_text(mark, yaml.safe_dump({"protocol_name": protocol, "configfiles": overlays(configfiles)}))
