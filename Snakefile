@@ -31,6 +31,10 @@ include: "workflow/rules/common.smk"
 check_config()
 
 
+onstart:
+    mark_results_protocol()
+
+
 include: "workflow/rules/data.smk"
 include: "workflow/rules/training.smk"
 include: "workflow/rules/selection.smk"

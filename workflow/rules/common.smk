@@ -44,9 +44,9 @@ from cz4042.model_kinds import model_kind
 
 @functools.cache
 def code_digest(script):
-    """A hash of what the rule script `script` computes: its code and the package modules
-    it runs (following its imports, less the number-neutral ones), normalised so that
-    comments, docstrings and error messages do not count. A rule takes it as a param:
+    """A hash of what the rule script `script` computes (its code and the package modules
+    it runs, following its imports, less the number-neutral ones), normalised so that
+    comments, docstrings and error messages do not count. Each rule takes it as a param, so
     an edit that can change its outputs reruns it; a touch or a checkout does not."""
     return codedeps.code_digest(PACKAGE.parent / script, PACKAGE)
 
@@ -77,8 +77,8 @@ def check_config():
         raise WorkflowError(str(error)) from None
 
 
-onstart:
-    # a call that runs jobs: results/ holds this protocol's outputs from now on
+def mark_results_protocol():
+    """A call that runs jobs: results/ holds this protocol's outputs from now on."""
     protocol_mark.write(config["protocol_name"], workflow.configfiles)
 
 
