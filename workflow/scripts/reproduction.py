@@ -18,10 +18,10 @@ with reported(log):
     reference = pd.read_csv(i.reference)
     with open(i.protocol, encoding="utf-8") as handle:
         protocol = yaml.safe_load(handle)
-    sources = {"grid_best": records.read_best_cell(i.best_cell)["variant"]} if "best_cell" in i.keys() else {}
+    run_variant_of = {"grid_best": records.read_best_cell(i.best_cell)["variant"]} if "best_cell" in i.keys() else {}
     rules = verdicts.Rules(**p.rules)
     worlds = {w: {row: tuple(v) for row, v in changed.items()} for w, changed in p.worlds.items()}
-    table, effects = reproduction_tables.reproduction_table(reference, runs, sources, protocol, p.hypotheses, worlds,
+    table, effects = reproduction_tables.reproduction_table(reference, runs, run_variant_of, protocol, p.hypotheses, worlds,
                                                             pd.read_csv(i.peers), rules,
                                                             pd.read_csv(i.costs) if "costs" in i.keys() else None)
     notes = [f"Read from the {p.source}. Rules: docs/verdicts.md. Ours = {rules.statistic}-epoch test accuracy "
@@ -38,7 +38,7 @@ with reported(log):
         ablations, "Registered hypotheses, on every row they touch", notes))
     own = reproduction_tables.report_runs(runs, protocol, p.rows)
     judged = claims.judge_claims(pd.read_csv(i.claims), own, reproduction_tables.histories_by_variant(own),
-                                 sources, rules)
+                                 run_variant_of, rules)
     write_csv(out.claims_csv, judged)
     write_text(out.claims_md, claims.claims_markdown(judged, "The report's claims, judged from our runs", notes))
     log(f"{out.csv}: {len(table)} report numbers, {verdicts.verdict_counts(table)}; {len(ablations)} hypothesis "

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .verdicts import Rules, Stats, stats
+from .verdicts import Rules, Stats, seed_stats
 
 SPIKE_FACTOR = 10  # a spike: one epoch's loss above this many times the window's median
 SPIKE_REACH = 50  # epochs either side of the claimed epoch where the spike may fall
@@ -27,7 +27,7 @@ def _pct(s: Stats) -> str:
 def compare(kind: str, a: str, b: str, runs: pd.DataFrame, rules: Rules) -> tuple[str, str]:
     """(verdict, what ours say) for a claim between two variants."""
     column = "seconds" if kind == "faster" else rules.statistic
-    first, second = stats(runs, a, column), stats(runs, b, column)
+    first, second = seed_stats(runs, a, column), seed_stats(runs, b, column)
     if first is None or second is None:
         missing = [v for v, s in ((a, first), (b, second)) if s is None]
         return "not run", f"no runs of {', '.join(missing)}"
@@ -44,7 +44,7 @@ def compare(kind: str, a: str, b: str, runs: pd.DataFrame, rules: Rules) -> tupl
 
 
 def best_of(a: str, others: list[str], runs: pd.DataFrame, rules: Rules) -> tuple[str, str]:
-    found = {v: stats(runs, v, rules.statistic) for v in [a, *others]}
+    found = {v: seed_stats(runs, v, rules.statistic) for v in [a, *others]}
     missing = [v for v, s in found.items() if s is None]
     if missing:
         return "not run", f"no runs of {', '.join(missing)}"
@@ -93,14 +93,14 @@ def loss_spike(a: str, epoch: int, histories: dict[str, list[pd.DataFrame]]) -> 
 
 
 def judge_claims(claims: pd.DataFrame, runs: pd.DataFrame, histories: dict[str, list[pd.DataFrame]],
-                 sources: dict[str, str], rules: Rules) -> pd.DataFrame:
+                 run_variant_of: dict[str, str], rules: Rules) -> pd.DataFrame:
     """One row per claim: the quote, what it compares, what ours say and the verdict.
-    `runs` holds only runs of the report's protocol; `sources` maps grid_best to the
+    `runs` holds only runs of the report's protocol; `run_variant_of` maps grid_best to the
     chosen cell; `histories` are those runs' histories by variant."""
     rows = []
     for claim in claims.itertuples(index=False):
-        a = sources.get(claim.a, claim.a)
-        others = [sources.get(v, v) for v in str(claim.b).split()] if isinstance(claim.b, str) else []
+        a = run_variant_of.get(claim.a, claim.a)
+        others = [run_variant_of.get(v, v) for v in str(claim.b).split()] if isinstance(claim.b, str) else []
         if claim.kind == "best_of":
             verdict, said = best_of(a, others, runs, rules)
         elif claim.kind == "converges_by":
@@ -111,7 +111,7 @@ def judge_claims(claims: pd.DataFrame, runs: pd.DataFrame, histories: dict[str, 
             verdict, said = loss_spike(a, int(claim.epoch), histories)
         else:
             verdict, said = compare(claim.kind, a, others[0], runs, rules)
-        seeds = [stats(runs, v, rules.statistic) for v in [a, *others]]
+        seeds = [seed_stats(runs, v, rules.statistic) for v in [a, *others]]
         if verdict != "not run" and any(s is not None and s.n < rules.min_seeds for s in seeds):
             verdict += f" (provisional: n < {rules.min_seeds})"
         compared = f"{claim.kind} {claim.a}" + (f" vs {claim.b}" if others else "") + (

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .verdicts import Rules, Stats, accuracy_inside, expected_protocol, matches, stats
+from .verdicts import Rules, Stats, accuracy_inside, expected_protocol, matches, seed_stats
 
 
 @dataclass(frozen=True)
@@ -71,20 +71,20 @@ def effects(runs: pd.DataFrame, protocol: dict, report: dict[str, float], parts:
                 continue
             part = parts[row]
             own = runs[matches(runs, expected_protocol(protocol, part, row))]
-            as_run = stats(own, row, rules.statistic)
+            as_run = seed_stats(own, row, rules.statistic)
             variant, qualified, reading = hypothesis_runs(runs, protocol, part, row, name, entry)
             mine = qualified[qualified["variant"] == variant]
             on_time = started_after(mine, entry["registered"])
             early = not on_time.all()
             if reading:  # a column: read only from runs made after registration that record it
                 mine, early = mine[on_time & mine[reading].notna()], False
-            with_h = stats(mine, variant, reading or rules.statistic)
+            with_h = seed_stats(mine, variant, reading or rules.statistic)
             status = row_status(report[row], as_run, with_h, early, rules)
             if reading and with_h is None and as_run is not None:
                 status = "not recorded"
             needed = max(rules.min_seeds, as_run.n if as_run else 0)
             short = with_h is not None and with_h.n < needed
-            loss = stats(mine, variant, "loss_mean") if not reading else None
+            loss = seed_stats(mine, variant, "loss_mean") if not reading else None
             found.append(Effect(name, row, variant, report[row], as_run, with_h, status, short, loss))
     return found
 

@@ -11,13 +11,13 @@ import pandas as pd
 
 from . import explain
 from .verdicts import (REPRODUCED, Rules, Stats, column_of, expected_protocol, flags, loss_inside, matches,
-                       plain_verdict, readings, reference_numbers, stats)
+                       plain_verdict, readings, reference_numbers, seed_stats)
 
 
-def report_accuracies(numbers: pd.DataFrame, sources: dict[str, str]) -> dict[str, float]:
+def report_accuracies(numbers: pd.DataFrame, run_variant_of: dict[str, str]) -> dict[str, float]:
     """Report accuracy by our run variant (a twice-printed number once)."""
     accuracy = numbers[(numbers["metric"] == "test_accuracy") & numbers["counted"]]
-    return {sources.get(v, v): r for v, r in zip(accuracy["variant"], accuracy["report"])}
+    return {run_variant_of.get(v, v): r for v, r in zip(accuracy["variant"], accuracy["report"])}
 
 
 def with_explanation(metric: str, verdict: str, row: str, explained: dict[str, list[str]],
@@ -43,28 +43,28 @@ def world_stats(runs: pd.DataFrame, protocol: dict, part: str, row: str, variant
     qualified = runs[matches(runs, expected_protocol(protocol, part, row, switch))]
     if registered is not None:
         qualified = qualified[explain.started_after(qualified, registered)]
-    return stats(qualified, variant, column)
+    return seed_stats(qualified, variant, column)
 
 
-def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, sources: dict[str, str], protocol: dict,
+def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, run_variant_of: dict[str, str], protocol: dict,
                        hypotheses: dict[str, dict], worlds: dict[str, dict[str, tuple[str, dict]]],
                        peers: pd.DataFrame, rules: Rules, costs: pd.DataFrame | None = None
                        ) -> tuple[pd.DataFrame, list[explain.Effect]]:
-    """(one row per report number, every hypothesis's effects). `sources` maps a report
+    """(one row per report number, every hypothesis's effects). `run_variant_of` maps a report
     row to our variant (grid_best -> the chosen cell); `worlds` maps a world to
     {row: (variant, switch)} for the rows it changes."""
     numbers = reference_numbers(reference)
-    parts = {sources.get(v, v): part for v, part in zip(numbers["variant"], numbers["part"])}
-    effects = explain.effects(runs, protocol, report_accuracies(numbers, sources), parts, hypotheses, rules)
+    parts = {run_variant_of.get(v, v): part for v, part in zip(numbers["variant"], numbers["part"])}
+    effects = explain.effects(runs, protocol, report_accuracies(numbers, run_variant_of), parts, hypotheses, rules)
     explained = explain.explanations(effects)
     loss_of = {(e.hypothesis, e.row): e.loss for e in effects}
     rows = []
     for number in numbers.itertuples(index=False):
-        part, variant = number.part, sources.get(number.variant, number.variant)
+        part, variant = number.part, run_variant_of.get(number.variant, number.variant)
         mask = matches(runs, expected_protocol(protocol, part, number.variant))
         own = runs[mask]
         column = column_of(number.metric, rules)
-        main = stats(own, variant, column)
+        main = seed_stats(own, variant, column)
         plain = plain_verdict(number.metric, number.report, main, rules)
         low, high = main.interval(rules.confidence) if main else (math.nan, math.nan)
         row = {

@@ -69,12 +69,12 @@ def run_spec(run: dict, files: Mapping[str, str], threads: int) -> RunSpec:
     variant, its seed and how to run it), its named files (inputs, outputs and `resume`;
     others, such as the code inputs, are not the run's) and its threads."""
     run_files = RunFiles(**{name: files[name] for name in RUN_FILES if name in files})
-    model_args, protocol = resolved(run, run_files)
+    model_args, protocol = with_run_time_values(run, run_files)
     how = {k: v for k, v in run.items() if k not in ("model_args", "protocol", "protocol_overrides")}
     return RunSpec(**how, model_args=model_args, protocol=protocol, threads=threads, files=run_files)
 
 
-def resolved(run: dict, files: RunFiles) -> tuple[dict, dict]:
+def with_run_time_values(run: dict, files: RunFiles) -> tuple[dict, dict]:
     """(model arguments, protocol) of params.run with the best cell's maps and overrides,
     the variant's own overrides, and the vocabulary size applied."""
     args, protocol = dict(run["model_args"]), dict(run["protocol"])
@@ -120,7 +120,7 @@ def run(spec: RunSpec, log: Callable[[str], None] = print) -> dict:
     metrics = {
         "variant": spec.name, "model": spec.model, "model_args": args, "protocol": protocol, "seed": spec.seed,
         "precision": spec.precision, "parameters": count_parameters(network), "train_examples": len(train_x),
-        **outcome(result), "hparams_hash": run_id, "inputs_sha256": inputs,
+        **history_metrics(result), "hparams_hash": run_id, "inputs_sha256": inputs,
         "environment": environment(target, spec.threads, spec.configured_threads),
         "started": started.isoformat(timespec="seconds"),
         "ended": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -135,7 +135,7 @@ def run(spec: RunSpec, log: Callable[[str], None] = print) -> dict:
     return metrics
 
 
-def outcome(result: TrainResult) -> dict:
+def history_metrics(result: TrainResult) -> dict:
     """The metrics a run's history gives: accuracies, losses, time, divergence."""
     history: pd.DataFrame = result.history
     accuracy = history["test_accuracy"].to_numpy()

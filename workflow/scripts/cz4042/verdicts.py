@@ -145,7 +145,7 @@ def matches(runs: pd.DataFrame, expected: dict) -> pd.Series:
     return keep
 
 
-def stats(runs: pd.DataFrame, variant: str, column: str) -> Stats | None:
+def seed_stats(runs: pd.DataFrame, variant: str, column: str) -> Stats | None:
     values = runs.loc[runs["variant"] == variant, column].astype(float).dropna()
     if values.empty:
         return None
@@ -228,7 +228,7 @@ def readings(runs: pd.DataFrame, variant: str) -> dict[str, float]:
     """Every reading's mean over the variant's runs (NaN where none)."""
     out = {}
     for column in ACCURACY_READINGS + LOSS_READINGS:
-        s = stats(runs, variant, column)
+        s = seed_stats(runs, variant, column)
         out[f"{column}_mean"] = s.mean if s else math.nan
     return out
 
