@@ -70,6 +70,10 @@ def test_one_variant_change_reruns_that_variant_and_its_downstream_only(tiny):
     print(sorted(jobs))
     assert jobs == {
         ("train_partB", "variant=word_lstm_2layer_clipped, seed=1"),
+        # its ablations are the row plus a switch: those that keep its clipping rerun too
+        # (the readouts; norm sets its own clipping)
+        ("train_partB", "variant=word_lstm_2layer_clipped_readout_c, seed=1"),
+        ("train_partB", "variant=word_lstm_2layer_clipped_readout_ch, seed=1"),
         ("partB_rnn_variants_table", ""), ("partB_all_table", ""),
         ("partB_rnn_variants_figure", ""), ("partB_comparison_figure", ""), ("all", ""),
     } | VERDICT_RULES
@@ -210,8 +214,11 @@ def test_char_field_switch_reruns_char_models_only(tiny):
     config["text_inputs"] = {"char_field": "title"}
     jobs = planned_jobs(workdir, config)
     trained = {w.split(",")[0].removeprefix("variant=") for r, w in jobs if r == "train_partB"}
-    variants = yaml.safe_load((workdir / "config.yaml").read_text())["partB"]["variants"]
-    # variants that name their own field (the title ablations) keep it
+    from cz4042 import config as cfg
+
+    variants = cfg.text_variants(yaml.safe_load((workdir / "config.yaml").read_text()))
+    # every char variant, derived ones too, but those that name their own field (the
+    # title ablations and the starter-world variants) keep it
     char_variants = {v for v, entry in variants.items() if v.startswith("char_") and "char_field" not in entry}
     # the title ids exist already (the title ablations read them): no preparation reruns
     assert not rules_of(jobs) & {"char_ids", "word_ids", "prepare_dbpedia"}
