@@ -198,3 +198,13 @@ def test_a_run_of_unknown_start_or_resumed_after_registration_counts_as_before()
     assert verdicts.earliest_start(resumed).startswith("2026-12-01T09:00")
     runs = pd.DataFrame({"started": [None, "2026-12-01T09:00:00+00:00", "2026-12-01T12:00:00+00:00"]})
     assert explain.started_after(runs, "2026-12-01T10:00Z").tolist() == [False, False, True]
+
+
+def test_a_loss_spike_is_large_in_factor_and_in_size():
+    import numpy as np
+
+    quiet = pd.DataFrame({"epoch": np.arange(1, 501), "train_loss": np.full(500, 1e-4)})
+    jitter = quiet.assign(train_loss=np.where(quiet["epoch"] == 350, 5e-3, 1e-4))  # x50, but tiny
+    spike = quiet.assign(train_loss=np.where(quiet["epoch"] == 360, 2.0, 1e-4))
+    assert claims.loss_spike("adam", 350, {"adam": [jitter]})[0] == "contradicted"
+    assert claims.loss_spike("adam", 350, {"adam": [spike]})[0] == "holds"

@@ -7,7 +7,7 @@ than the band), faster (a trains in less time than b), best_of (a has the highes
 accuracy of a and b), converges_by (a's test accuracy at `epoch` lies within the band
 of its final accuracy), loss_converges_by (a's training loss at `epoch` has made at least
 90% of its drop from epoch 1 to the last epoch), loss_spike (a's training loss jumps above 10x the median of the
-surrounding 200 epochs within 50 epochs of `epoch`).
+surrounding 200 epochs, and 0.1 above it, within 50 epochs of `epoch`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pandas as pd
 from .verdicts import Rules, Stats, seed_stats
 
 SPIKE_FACTOR = 10  # a spike: one epoch's loss above this many times the window's median
+SPIKE_FLOOR = 0.1  # ... and above it by this much at least (near-zero losses jitter by large factors)
 SPIKE_REACH = 50  # epochs either side of the claimed epoch where the spike may fall
 
 
@@ -87,7 +88,8 @@ def loss_spike(a: str, epoch: int, histories: dict[str, list[pd.DataFrame]]) -> 
     for h in runs:
         window = h[(h["epoch"] - epoch).abs() <= 2 * SPIKE_REACH]["train_loss"]
         near = h[(h["epoch"] - epoch).abs() <= SPIKE_REACH]["train_loss"]
-        spiked += bool((near > SPIKE_FACTOR * window.median()).any())
+        median = window.median()
+        spiked += bool((near > max(SPIKE_FACTOR * median, median + SPIKE_FLOOR)).any())
     said = f"{spiked} of {len(runs)} runs of {a} spike within {SPIKE_REACH} epochs of {epoch}"
     return ("holds" if spiked else "contradicted"), said
 
