@@ -46,9 +46,7 @@ def test_shipped_config_and_quick_profile_are_valid():
     ("text_inputs.char_field", "body", "config key text_inputs.char_field: 'body' is not one of"),
 ])
 def test_bad_values_name_the_key(path, value, message):
-    with pytest.raises(PipelineError) as error:
-        cfg.validate(broken(path, value), SCHEMA)
-    assert str(error.value).startswith(message)
+    assert_rejected(path, value, message)
 
 
 def test_grid_cell_twice_is_rejected():
@@ -116,9 +114,7 @@ def test_variant_views_carry_only_that_variant():
     ("more_seeds.rows", ["word_gru9"], "config key more_seeds.rows.0: 'word_gru9' is not a row of the report"),
 ])
 def test_switches_and_hypotheses_a_variant_cannot_use_are_rejected(path, value, message):
-    with pytest.raises(PipelineError) as error:
-        cfg.validate(broken(path, value), SCHEMA)
-    assert str(error.value).startswith(message)
+    assert_rejected(path, value, message)
 
 
 @pytest.mark.parametrize("path, value, message", [
@@ -135,6 +131,11 @@ def test_switches_and_hypotheses_a_variant_cannot_use_are_rejected(path, value, 
      "config key partA.feature_map_images.1: test image 2000 does not exist (the test set has 2000 images"),
 ])
 def test_settings_that_would_not_apply_are_rejected(path, value, message):
+    assert_rejected(path, value, message)
+
+
+def assert_rejected(path: str, value, message: str) -> None:
+    """The config with `value` at `path` fails validation with a line starting `message`."""
     with pytest.raises(PipelineError) as error:
         cfg.validate(broken(path, value), SCHEMA)
     assert str(error.value).startswith(message)
@@ -188,13 +189,7 @@ def test_a_hypothesis_derives_one_variant_per_touched_row_and_a_world_combines_t
     ("partA.extra", {}, "config key partA.extra is no longer read: use hypotheses"),
     ("reproduction.tolerance", {"accuracy_points": 0.03},
      "config key reproduction.tolerance is no longer read: use reproduction.accuracy_band"),
+    ("profile", "quick", "config key profile is no longer read: use protocol_name"),
 ])
 def test_a_key_of_an_earlier_version_names_what_replaced_it(path, value, message):
-    with pytest.raises(PipelineError) as error:
-        cfg.validate(broken(path, value), SCHEMA)
-    assert str(error.value).startswith(message)
-
-
-def test_the_old_profile_key_names_its_replacement():
-    with pytest.raises(PipelineError, match="config key profile is no longer read: use protocol_name"):
-        cfg.validate(broken("profile", "quick"), SCHEMA)
+    assert_rejected(path, value, message)
