@@ -146,10 +146,17 @@ def run_outputs(family, variant, seed, name="metrics.json"):
     return f"{run_dir(family, variant, seed)}/{name}"
 
 
+@functools.cache
+def derived_variants():
+    """The variants derived from the hypotheses and worlds, once per call: the config
+    is fixed while the DAG is built, and seeds_of asks for every run path."""
+    return hypotheses.derived_variants(config)
+
+
 def seeds_of(variant):
     """A variant's seeds: `seeds`, and more_seeds for a row that needs them; a variant
     derived from a hypothesis has its row's seeds (it explains only with as many)."""
-    derived = hypotheses.derived_variants(config)
+    derived = derived_variants()
     row = derived[variant].row if variant in derived else variant
     more = config["more_seeds"]
     return config["seeds"] + (more["seeds"] if row in more["rows"] else [])
@@ -380,7 +387,7 @@ def protocol_caption(part):
 
 def derived_names(part):
     """The variants derived from the hypotheses and worlds (config `hypotheses`, `worlds`)."""
-    return [n for n, a in hypotheses.derived_variants(config).items() if a.part == part]
+    return [n for n, a in derived_variants().items() if a.part == part]
 
 
 def recorded(runs):
