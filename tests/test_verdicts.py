@@ -7,7 +7,7 @@ import pytest
 
 from cz4042 import claims, explain, reproduction_tables, verdicts
 
-RULES = verdicts.Rules(statistic="final", accuracy_band=0.03, loss_factor=3, near_zero_loss=0.01, min_seeds=3,
+RULES = verdicts.Rules(statistic="final", accuracy_band=0.03, loss_factor=3, near_zero_loss=0.01, time_factor=1.3, min_seeds=3,
                        unstable_seeds=5, confidence=0.95)
 PROTOCOL = {
     "partB": {"epochs": 500, "batch_size": 128, "train_examples": 5600, "optimizer": {"name": "adam", "lr": 0.01},
@@ -208,3 +208,15 @@ def test_a_loss_spike_is_large_in_factor_and_in_size():
     spike = quiet.assign(train_loss=np.where(quiet["epoch"] == 360, 2.0, 1e-4))
     assert claims.loss_spike("adam", 350, {"adam": [jitter]})[0] == "contradicted"
     assert claims.loss_spike("adam", 350, {"adam": [spike]})[0] == "holds"
+
+
+def test_a_speed_claim_reads_each_runs_fastest_epoch_and_needs_the_time_factor():
+    def timed(variant, epoch_seconds, total):
+        return [{**run(variant, seed, 0.5), "epoch_seconds": epoch_seconds, "seconds": total} for seed in (1, 2, 3)]
+    # `busy` took longest in all (it shared the machine) but its fastest epoch is quickest.
+    runs = pd.DataFrame(timed("busy", 1.0, 900.0) + timed("idle", 1.5, 600.0) + timed("close", 1.1, 500.0))
+    said = lambda a, b: claims.compare("faster", a, b, runs, RULES)  # noqa: E731
+    assert said("busy", "idle")[0] == "holds"
+    assert said("idle", "busy")[0] == "contradicted"
+    assert said("busy", "close")[0] == "undecided"
+    assert "whole runs 900 s vs 600 s" in said("busy", "idle")[1]

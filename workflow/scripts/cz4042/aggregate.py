@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .errors import PipelineError
+from .formatting import pct
 from .records import distinct
 
 
@@ -103,19 +104,13 @@ def mixed_environment_warning(runs: pd.DataFrame) -> str | None:
     return "Warning: these runs mix " + "; ".join(notes) if notes else None
 
 
-def _fmt_accuracy(mean: float, sd: float) -> str:
-    if pd.isna(mean):
-        return "—"
-    return f"{100 * mean:.1f}" + ("" if pd.isna(sd) else f" ± {100 * sd:.1f}")
-
-
 def to_markdown(table: pd.DataFrame, title: str, notes: list[str]) -> str:
     """A readable Markdown table: accuracies in percent with ± sd over seeds."""
     shown = pd.DataFrame({"variant": table["variant"], "label": table["label"].fillna("")})
     for column in ("c1", "c2", "model", "dropout", "cell"):
         if column in table:
             shown[column] = table[column]
-    shown["ours: test acc. %"] = [_fmt_accuracy(m, s) for m, s in zip(table["test_accuracy"], table["test_accuracy_sd"])]
+    shown["ours: test acc. %"] = [pct(m, s) for m, s in zip(table["test_accuracy"], table["test_accuracy_sd"])]
     shown["report %"] = [("—" if pd.isna(v) else f"{100 * v:.1f}") for v in table["report_test_accuracy"]]
     shown["Δ points"] = [("—" if pd.isna(v) else f"{100 * v:+.1f}") for v in table["delta_test_accuracy"]]
     shown["ours: time s"] = table["train_seconds"].map(lambda v: "—" if pd.isna(v) else f"{v:.0f}")

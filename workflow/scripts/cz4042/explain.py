@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .verdicts import Rules, Stats, accuracy_inside, expected_protocol, matches, seed_stats
+from .verdicts import Rules, Stats, accuracy_inside, of_protocol, seed_stats
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def hypothesis_runs(runs: pd.DataFrame, protocol: dict, part: str, row: str, nam
     """(variant, its runs of the protocol, the column to read) for a hypothesis on a row;
     only runs started after the hypothesis was registered."""
     variant = f"{row}_{name}" if "switch" in entry else row
-    qualified = runs[matches(runs, expected_protocol(protocol, part, row, entry.get("switch")))]
+    qualified = of_protocol(runs, protocol, part, row, entry.get("switch"))
     column = entry.get("reading")
     return variant, qualified, column
 
@@ -70,7 +70,7 @@ def effects(runs: pd.DataFrame, protocol: dict, report: dict[str, float], parts:
             if row not in report:
                 continue
             part = parts[row]
-            own = runs[matches(runs, expected_protocol(protocol, part, row))]
+            own = of_protocol(runs, protocol, part, row)
             as_run = seed_stats(own, row, rules.statistic)
             variant, qualified, reading = hypothesis_runs(runs, protocol, part, row, name, entry)
             mine = qualified[qualified["variant"] == variant]

@@ -10,7 +10,7 @@ import math
 import pandas as pd
 
 from . import explain
-from .verdicts import (REPRODUCED, Rules, Stats, column_of, expected_protocol, flags, loss_inside, matches,
+from .verdicts import (REPRODUCED, Rules, Stats, column_of, flags, loss_inside, of_protocol,
                        plain_verdict, readings, reference_numbers, seed_stats)
 
 
@@ -40,7 +40,7 @@ def world_stats(runs: pd.DataFrame, protocol: dict, part: str, row: str, variant
                 registered: str | None, column: str) -> Stats | None:
     """A world's variant of a row: its runs of the protocol (with the switch), only those
     started after the variant was fixed (its `registered` time, None for the row's own)."""
-    qualified = runs[matches(runs, expected_protocol(protocol, part, row, switch))]
+    qualified = of_protocol(runs, protocol, part, row, switch)
     if registered is not None:
         qualified = qualified[explain.started_after(qualified, registered)]
     return seed_stats(qualified, variant, column)
@@ -61,8 +61,7 @@ def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, run_variant_
     rows = []
     for number in numbers.itertuples(index=False):
         part, variant = number.part, run_variant_of.get(number.variant, number.variant)
-        mask = matches(runs, expected_protocol(protocol, part, number.variant))
-        own = runs[mask]
+        own = of_protocol(runs, protocol, part, number.variant)
         column = column_of(number.metric, rules)
         main = seed_stats(own, variant, column)
         plain = plain_verdict(number.metric, number.report, main, rules)
@@ -78,7 +77,7 @@ def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, run_variant_
             "verdict": with_explanation(number.metric, plain, variant, explained, effects, loss_of, number.report,
                                         rules),
             "flags": "; ".join(flags(number.metric, main, rules)),
-            "protocol": protocol_label(main, runs[(runs["variant"] == variant) & ~mask], protocol[part]),
+            "protocol": protocol_label(main, runs[(runs["variant"] == variant) & ~runs.index.isin(own.index)], protocol[part]),
             "missing_runs": missing_runs(costs, number.variant, number.metric, main, protocol[part]["epochs"], rules),
             **readings(own, variant),
             **peer_columns(peers, number.variant, number.metric, number.report, rules.accuracy_band),
@@ -140,7 +139,7 @@ def report_runs(runs: pd.DataFrame, protocol: dict, rows: dict[str, str]) -> pd.
     """Only the runs of each row ({row: part}) that match the report's protocol."""
     keep = pd.Series(False, index=runs.index)
     for row, part in rows.items():
-        keep |= (runs["variant"] == row) & matches(runs, expected_protocol(protocol, part, row))
+        keep |= runs.index.isin(of_protocol(runs[runs["variant"] == row], protocol, part, row).index)
     return runs[keep]
 
 

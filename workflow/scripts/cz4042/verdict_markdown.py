@@ -7,22 +7,12 @@ import math
 
 import pandas as pd
 
+from .formatting import missing, pct
 from .verdicts import reproduced_count, verdict_counts
 
 
-def _nan(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def pct(mean: float, sd: float = math.nan, n: int | None = None) -> str:
-    if _nan(mean):
-        return "—"
-    text = f"{100 * mean:.1f}" + ("" if _nan(sd) else f" ± {100 * sd:.1f}")
-    return text + (f" (n={n})" if n else "")
-
-
 def value(metric: str, mean: float, sd: float = math.nan, n: int | None = None) -> str:
-    if _nan(mean):
+    if missing(mean):
         return "—"
     if metric == "test_accuracy":
         return pct(mean, sd, n)
@@ -31,7 +21,7 @@ def value(metric: str, mean: float, sd: float = math.nan, n: int | None = None) 
 
 
 def delta(metric: str, ours: float, report: float) -> str:
-    if _nan(ours):
+    if missing(ours):
         return "—"
     if metric == "test_accuracy":
         return f"{100 * (ours - report):+.1f} pts"
@@ -39,7 +29,7 @@ def delta(metric: str, ours: float, report: float) -> str:
 
 
 def interval(metric: str, low: float, high: float) -> str:
-    if metric != "test_accuracy" or _nan(low):
+    if metric != "test_accuracy" or missing(low):
         return "—"
     return f"{100 * low:.1f}–{100 * high:.1f}"
 
@@ -116,7 +106,7 @@ def ablations_markdown(table: pd.DataFrame, title: str, notes: list[str]) -> str
         "as run %": [pct(m, s, n) for m, s, n in zip(table["as_run"], table["as_run_sd"], table["as_run_seeds"])],
         "with it %": [pct(m, s, n) for m, s, n in
                       zip(table["with_hypothesis"], table["with_hypothesis_sd"], table["with_hypothesis_seeds"])],
-        "effect pts": ["—" if _nan(e) else f"{100 * e:+.1f}" for e in table["effect"]],
+        "effect pts": ["—" if missing(e) else f"{100 * e:+.1f}" for e in table["effect"]],
         "on this row": table["row_status"],
     })
     verdicts = table.drop_duplicates("hypothesis")

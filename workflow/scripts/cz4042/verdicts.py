@@ -42,6 +42,7 @@ class Rules:
     accuracy_band: float  # reproduced iff |mean - report| <= this
     loss_factor: float  # a training loss reproduces within this factor
     near_zero_loss: float  # both losses below this: "both near zero"
+    time_factor: float  # a claim that A trains faster than B needs B's epoch time above this x A's
     min_seeds: int  # fewer seeds: provisional
     unstable_seeds: int  # seeds a row needs when its sd exceeds the band
     confidence: float  # of the interval shown beside our mean
@@ -80,6 +81,8 @@ def run_table(metrics_paths: list[str], history_paths: list[str]) -> pd.DataFram
             "loss_mean": record["final_train_loss"],
             "loss_last_batch": float(history["train_loss_last_batch"].iloc[-1]),
             "seconds": record["total_seconds"], "started": earliest_start(record),
+            # The fastest epoch: the run's speed least disturbed by other work on a shared machine.
+            "epoch_seconds": float(history["seconds"].min()),
             "epochs": protocol.get("epochs"), "batch_size": protocol.get("batch_size"),
             "train_examples": record["train_examples"], "optimizer": protocol.get("optimizer"),
             "grad_clip": protocol.get("grad_clip"), "precision": record.get("precision", "fp32"),
@@ -143,6 +146,13 @@ def matches(runs: pd.DataFrame, expected: dict) -> pd.Series:
     for key, value in expected.items():
         keep &= runs[key].map(lambda recorded: recorded == value)
     return keep
+
+
+def of_protocol(runs: pd.DataFrame, reference: dict, part: str, row: str, switch: dict | None = None
+                ) -> pd.DataFrame:
+    """The runs that recorded every hyperparameter a run of `row` (with the switch) must
+    have: the one filter every verdict, effect, world and claim reads its runs through."""
+    return runs[matches(runs, expected_protocol(reference, part, row, switch))]
 
 
 def seed_stats(runs: pd.DataFrame, variant: str, column: str) -> Stats | None:
