@@ -313,7 +313,7 @@ def partB_tables():
 def verdict_outputs():
     return [
         f"results/tables/{name}.{ext}"
-        for name in ("reproduction", "ablations", "claims")
+        for name in ("reproduction", "ablations", "claims", "outstanding_runs")
         for ext in ("csv", "md")
     ] + ["results/figures/reproduction.png"]
 
@@ -443,23 +443,42 @@ def report_row_parts():
     return rows
 
 
+def verdict_run_keys():
+    """(family, variant, seed) of every run behind the verdicts: every variant with a
+    report number and every variant derived from a hypothesis or world, with its seeds.
+    """
+    names = partA_names()
+    groups = [
+        ("partA", ["baseline"] + names["grid"]),
+        ("partA_best", names["on_best"]),
+        ("partB", partB_dropout_variants() + config["partB"]["rnn_table"]),
+        ("partA", derived_names("partA")),
+        ("partB", derived_names("partB")),
+    ]
+    keys = [(f, v, s) for f, variants in groups for v in variants for s in seeds_of(v)]
+    return list(dict.fromkeys(keys))
+
+
 def verdict_runs(name):
-    """The runs (file `name` of each) behind the verdicts: every variant with a report
-    number and every variant derived from a hypothesis or world. Reading committed
-    records, only those that exist: the verdict of a missing run is `not run`."""
-    paths = (
-        all_runs("partA", ["baseline"] + partA_names()["grid"], name)
-        + all_runs("partA_best", partA_names()["on_best"], name)
-        + all_runs(
-            "partB", partB_dropout_variants() + config["partB"]["rnn_table"], name
-        )
-        + all_runs("partA", derived_names("partA"), name)
-        + all_runs("partB", derived_names("partB"), name)
-    )
-    paths = list(dict.fromkeys(paths))
-    if reading_records():
-        paths = [p for p in paths if Path(p).exists()]
-    return paths
+    """The runs (file `name` of each) behind the verdicts. Reading committed records,
+    only those that exist: the verdict of a missing run is `not run`."""
+    paths = [run_outputs(*key, name) for key in verdict_run_keys()]
+    return [p for p in paths if Path(p).exists()] if reading_records() else paths
+
+
+def wanted_runs():
+    """Every run behind the verdicts, as the outstanding-runs table reads them."""
+    return [
+        {
+            "family": family,
+            "part": "partB" if family == "partB" else "partA",
+            "variant": variant,
+            "seed": seed,
+            "base_seeds": config["seeds"],
+            "path": run_outputs(family, variant, seed),
+        }
+        for family, variant, seed in verdict_run_keys()
+    ]
 
 
 def verdict_inputs(wildcards):

@@ -33,6 +33,29 @@ rule reproduction_table:
         "../scripts/reproduction.py"
 
 
+rule outstanding_runs:
+    input:
+        unpack(verdict_inputs),
+        protocol=REPORT_PROTOCOL,
+    output:
+        csv="results/tables/outstanding_runs.csv",
+        md="results/tables/outstanding_runs.md",
+    log:
+        "logs/verdicts/outstanding_runs.log",
+    localrule: True
+    conda:
+        "../envs/aggregate.yaml"
+    params:
+        code=code_digest("outstanding_runs.py"),
+        wanted=wanted_runs(),
+        derived={
+            v.name: [v.row, list(v.hypotheses)] for v in derived_variants().values()
+        },
+        source=f"{records_root()}/runs",
+    script:
+        "../scripts/outstanding_runs.py"
+
+
 rule reproduction_figure:
     input:
         table="results/tables/reproduction.csv",

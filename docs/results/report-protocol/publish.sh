@@ -21,7 +21,7 @@ if compgen -G "$here/runs/partA/baseline/seed*/history.parquet" > /dev/null; the
 fi
 snakemake --cores 1 verdicts partB "${partA[@]}" --configfile "$here/config.yaml" --quiet progress
 mkdir -p "$here/tables" "$here/figures"
-cp results/tables/{reproduction,ablations,claims,partB_dropout,partB_rnn_variants,partB_all}.{csv,md} "$here/tables/"
+cp results/tables/{reproduction,ablations,claims,outstanding_runs,partB_dropout,partB_rnn_variants,partB_all}.{csv,md} "$here/tables/"
 cp results/figures/reproduction.png results/figures/partB_*.png "${partA[@]}" "$here/figures/"
 # The README's summary is generated from these tables (tests/test_readme_summary.py).
 python -m cz4042.readme_summary "$here/tables" README.md
