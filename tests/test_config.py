@@ -6,6 +6,7 @@ import yaml
 from snakemake.utils import update_config
 
 from cz4042 import config as cfg
+from cz4042 import hypotheses
 from cz4042.errors import PipelineError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,8 +110,6 @@ def test_variant_views_carry_only_that_variant():
      "config key hypotheses.unscaled: give exactly one of switch (variant keys) or reading (a column)"),
     ("worlds.starter_2019.hypotheses", ["title", "tf2"],
      "config key worlds.starter_2019.hypotheses.1: no hypothesis 'tf2'"),
-    ("worlds.starter_2019.hypotheses", ["title", "unscaled"],
-     "config key worlds.starter_2019.hypotheses.1: 'unscaled' is a reading, not a switch"),
     ("more_seeds.rows", ["word_gru9"], "config key more_seeds.rows.0: 'word_gru9' is not a row of the report"),
 ])
 def test_switches_and_hypotheses_a_variant_cannot_use_are_rejected(path, value, message):
@@ -139,6 +138,19 @@ def assert_rejected(path: str, value, message: str) -> None:
     with pytest.raises(PipelineError) as error:
         cfg.validate(broken(path, value), SCHEMA)
     assert str(error.value).startswith(message)
+
+
+def test_a_world_applies_a_reading_to_the_rows_it_touches():
+    """A world with the unscaled reading reads the baseline's unscaled column (its own
+    runs, after the reading's registration); a switch on the same row keeps its variant."""
+    config = broken("worlds.starter_2019.hypotheses", ["title", "unscaled", "full_batch"])
+    cfg.validate(config, SCHEMA)
+    rows = hypotheses.world_rows(config, "starter_2019")
+    unscaled, full_batch = (config["hypotheses"][n]["registered"] for n in ("unscaled", "full_batch"))
+    assert rows["momentum"] == ["momentum", {}, unscaled, "unscaled"]
+    assert rows["baseline"] == ["baseline_full_batch", {"batch_size": "full", "gradient_chunk": 128},
+                                max(unscaled, full_batch), "unscaled"]
+    assert rows["char_cnn"][3] is None
 
 
 def test_yaml_null_on_the_command_line_is_null_where_the_schema_admits_null():
@@ -172,8 +184,6 @@ def test_command_line_values_given_as_strings_are_read_as_yaml():
 def test_a_hypothesis_derives_one_variant_per_touched_row_and_a_world_combines_them():
     """An ablation is declared once, as a hypothesis: its variants are the rows' own
     entries plus its switch; a world's variant applies every hypothesis touching a row."""
-    from cz4042 import hypotheses
-
     derived = hypotheses.derived_variants(CONFIG)
     assert {n for n, a in derived.items() if a.hypotheses == ("title",)} == {
         "char_cnn_title", "char_cnn_dropout_title", "char_rnn_title", "char_rnn_dropout_title"}

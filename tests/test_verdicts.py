@@ -54,7 +54,7 @@ RUN_ROWS = (
     + seeds("gap", [0.62, 0.63, 0.61], loss=2.44e-6)
     + seeds("sib", [0.71, 0.70, 0.72])
     # wide: one seed collapsed; no seed within 3 points of the report's 81
-    + seeds("wide", [0.556, 0.856, 0.850])
+    + seeds("wide", [0.556, 0.856, 0.850], unscaled=0.80)
     + seeds("gap_good", [0.41, 0.40, 0.42], loss=2e-5) + seeds("sib_good", [0.71, 0.70, 0.72])
     + seeds("gap_greedy", [0.40, 0.41, 0.40]) + seeds("sib_greedy", [0.30, 0.31, 0.29])
     + seeds("gap_lucky", [0.41])
@@ -67,7 +67,8 @@ RUNS = pd.DataFrame(RUN_ROWS)
 @pytest.fixture(scope="module")
 def built():
     table, effects = reproduction_tables.reproduction_table(
-        REFERENCE, RUNS, {}, PROTOCOL, HYPOTHESES, {"starter": {"gap": ("gap_good", {"x": 1}, "2026-11-30T00:00Z")}},
+        REFERENCE, RUNS, {}, PROTOCOL, HYPOTHESES, {"starter": {"gap": ("gap_good", {"x": 1}, "2026-11-30T00:00Z", None),
+                                                   "wide": ("wide", {}, "2026-11-30T00:00Z", "unscaled")}},
         pd.DataFrame(columns=["row", "metric", "number"]), RULES)
     return table.set_index(["table", "variant", "metric"]), effects
 
@@ -138,6 +139,12 @@ def test_a_world_judges_its_own_variant_of_a_row(built):
     gap = verdict(built, "gap")
     assert gap["starter_ours"] == pytest.approx(0.41) and gap["starter_verdict"] == "reproduced"
     assert verdict(built, "near")["starter_variant"] == "near"
+
+
+def test_a_world_reading_reads_its_column_of_the_rows_own_runs(built):
+    wide = verdict(built, "wide")
+    assert wide["starter_variant"] == "wide" and wide["starter_ours"] == pytest.approx(0.80)
+    assert wide["starter_verdict"] == "reproduced" and wide["verdict"] == "within our seed range"
 
 
 def test_the_protocol_match_takes_a_switch_into_account():

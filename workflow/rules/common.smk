@@ -407,19 +407,8 @@ def verdict_rules():
 
 
 def world_rows():
-    """{world: {row: [variant, switch, registered]}} for the rows each world changes."""
-    worlds = {}
-    for world in config["worlds"]:
-        changed = hypotheses.world_variants(config, world).items()
-        worlds[world] = {
-            row: [
-                v.name,
-                hypotheses.derived_entry(config, v, {}),
-                hypotheses.registered(config, world, v),
-            ]
-            for row, v in changed
-        }
-    return worlds
+    """{world: {row: [variant, switch, registered, reading]}} for the rows each world changes."""
+    return {world: hypotheses.world_rows(config, world) for world in config["worlds"]}
 
 
 def run_views():

@@ -6,7 +6,9 @@ and the report rows it touches. It is declared once: its ablation variant for ea
 touched row is derived here, named `<row>_<name>`, the row's own entry plus the switch.
 A world (config `worlds.<name>`) applies several hypotheses together; its variant for a
 row applies every one of them that touches the row, named `<row>_<name1>_<name2>...`
-in the world's order, so that a world variant equal to an ablation reuses its runs.
+in the world's order, so that a world variant equal to an ablation reuses its runs. A
+world's reading hypothesis trains nothing: the rows it touches read their accuracy from
+its column of the runs made after its registration.
 
 No torch and no Snakemake here: the Snakefile and the verdict scripts both use it.
 """
@@ -62,6 +64,32 @@ def world_variants(config: dict, world: str) -> dict[str, Ablation | None]:
             for row, found in rows.items()}
 
 
+def world_readings(config: dict, world: str) -> dict[str, tuple[str, str]]:
+    """{row: (column, hypothesis)} for each reading of `world`: the rows it touches read
+    their accuracy from that column of the same runs (no variant is trained for it)."""
+    found = {}
+    for name in config["worlds"][world]["hypotheses"]:
+        entry = config["hypotheses"][name]
+        if "reading" in entry:
+            found.update({row: (entry["reading"], name) for row in entry["touches"]})
+    return found
+
+
+def world_rows(config: dict, world: str) -> dict[str, list]:
+    """{row: [variant, its entry's switches, registered, reading]} for every row `world`
+    changes: its variant (the row's own where only a reading touches it), and the time
+    after which its runs count (the latest registration of what it applies)."""
+    variants, readings = world_variants(config, world), world_readings(config, world)
+    rows = {}
+    for row in dict.fromkeys([*variants, *readings]):
+        ablation, (column, name) = variants.get(row), readings.get(row, (None, None))
+        times = [registered(config, world, ablation)] if ablation else []
+        times += [config["hypotheses"][name]["registered"]] if name else []
+        switch = derived_entry(config, ablation, {}) if ablation else {}
+        rows[row] = [ablation.name if ablation else row, switch, max(times), column]
+    return rows
+
+
 def derived_variants(config: dict) -> dict[str, Ablation]:
     """Every variant derived from hypotheses and worlds, by name (one entry per name)."""
     derived = dict(ablations(config))
@@ -108,9 +136,6 @@ def check(config: dict, row_entries: dict[str, dict], report_rows: set[str]) -> 
         for index, name in enumerate(entry["hypotheses"]):
             if name not in config["hypotheses"]:
                 raise PipelineError(f"config key worlds.{world}.hypotheses.{index}: no hypothesis {name!r}")
-            if "switch" not in config["hypotheses"][name]:
-                raise PipelineError(f"config key worlds.{world}.hypotheses.{index}: {name!r} is a reading, not a "
-                                    "switch: a world trains variants, so it applies switches only")
     for variant in derived_variants(config):
         if variant in row_entries:
             raise PipelineError(f"a derived variant {variant!r} (<row>_<hypothesis>) is also a configured variant")

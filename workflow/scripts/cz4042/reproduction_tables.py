@@ -37,22 +37,26 @@ def with_explanation(metric: str, verdict: str, row: str, explained: dict[str, l
 
 
 def world_stats(runs: pd.DataFrame, protocol: dict, part: str, row: str, variant: str, switch: dict,
-                registered: str | None, column: str) -> Stats | None:
+                registered: str | None, column: str, reading: str | None = None) -> Stats | None:
     """A world's variant of a row: its runs of the protocol (with the switch), only those
-    started after the variant was fixed (its `registered` time, None for the row's own)."""
+    started after the variant was fixed (its `registered` time, None for the row's own).
+    A world's reading (an accuracy read from another column) reads only runs recording it."""
     qualified = of_protocol(runs, protocol, part, row, switch)
     if registered is not None:
         qualified = qualified[explain.started_after(qualified, registered)]
+    if reading is not None:
+        qualified, column = qualified[qualified[reading].notna()], reading
     return seed_stats(qualified, variant, column)
 
 
 def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, run_variant_of: dict[str, str], protocol: dict,
-                       hypotheses: dict[str, dict], worlds: dict[str, dict[str, tuple[str, dict]]],
+                       hypotheses: dict[str, dict], worlds: dict[str, dict[str, tuple]],
                        peers: pd.DataFrame, rules: Rules, costs: pd.DataFrame | None = None
                        ) -> tuple[pd.DataFrame, list[explain.Effect]]:
     """(one row per report number, every hypothesis's effects). `run_variant_of` maps a report
     row to our variant (grid_best -> the chosen cell); `worlds` maps a world to
-    {row: (variant, switch)} for the rows it changes."""
+    {row: (variant, switch, registered, reading)} for the rows it changes (reading: the
+    accuracy column it reads instead of the statistic, or None)."""
     numbers = reference_numbers(reference)
     parts = {run_variant_of.get(v, v): part for v, part in zip(numbers["variant"], numbers["part"])}
     effects = explain.effects(runs, protocol, report_accuracies(numbers, run_variant_of), parts, hypotheses, rules)
@@ -83,8 +87,9 @@ def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, run_variant_
             **peer_columns(peers, number.variant, number.metric, number.report, rules.accuracy_band),
         }
         for world, changed in worlds.items():
-            w_variant, switch, registered = changed.get(variant, (variant, {}, None))
-            found = world_stats(runs, protocol, part, number.variant, w_variant, switch, registered, column)
+            w_variant, switch, registered, reading = changed.get(variant, (variant, {}, None, None))
+            reading = reading if number.metric == "test_accuracy" else None
+            found = world_stats(runs, protocol, part, number.variant, w_variant, switch, registered, column, reading)
             row[f"{world}_variant"] = w_variant
             row[f"{world}_ours"] = found.mean if found else math.nan
             row[f"{world}_seeds"] = found.n if found else 0
