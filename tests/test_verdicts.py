@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from cz4042 import claims, explain, reproduction_tables, verdicts
+from cz4042 import claims, explain, reproduction_tables, verdict_markdown, verdicts
 
 RULES = verdicts.Rules(statistic="final", accuracy_band=0.03, loss_factor=3, near_zero_loss=0.01, time_factor=1.3, min_seeds=3,
                        unstable_seeds=5, confidence=0.95)
@@ -145,6 +145,9 @@ def test_a_world_reading_reads_its_column_of_the_rows_own_runs(built):
     wide = verdict(built, "wide")
     assert wide["starter_variant"] == "wide" and wide["starter_ours"] == pytest.approx(0.80)
     assert wide["starter_verdict"] == "reproduced" and wide["verdict"] == "within our seed range"
+    assert wide["starter_reading"] == "unscaled" and verdict(built, "gap")["starter_reading"] == ""
+    shown = verdict_markdown.reproduction_markdown(built[0].reset_index(), ["starter"], "T", [], 3)
+    assert "| 80.0 (n=3) unscaled: reproduced |" in shown
 
 
 def test_the_protocol_match_takes_a_switch_into_account():

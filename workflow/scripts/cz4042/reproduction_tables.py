@@ -91,6 +91,7 @@ def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, run_variant_
             reading = reading if number.metric == "test_accuracy" else None
             found = world_stats(runs, protocol, part, number.variant, w_variant, switch, registered, column, reading)
             row[f"{world}_variant"] = w_variant
+            row[f"{world}_reading"] = reading or ""
             row[f"{world}_ours"] = found.mean if found else math.nan
             row[f"{world}_seeds"] = found.n if found else 0
             row[f"{world}_verdict"] = plain_verdict(number.metric, number.report, found, rules)

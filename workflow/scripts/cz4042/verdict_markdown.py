@@ -74,10 +74,11 @@ def reproduction_markdown(table: pd.DataFrame, worlds: list[str], title: str, no
     })
     for world in worlds:
         shown[f"{world}"] = [
-            "same runs" if w == r else f"{value(k, o, n=n)}: {v}" + (f" ({f})" if f else "")
-            for k, o, n, v, w, r, f in zip(m, table[f"{world}_ours"], table[f"{world}_seeds"],
-                                           table[f"{world}_verdict"], table[f"{world}_variant"], table["run_variant"],
-                                           table[f"{world}_flags"].fillna(""))]
+            "same runs" if w == r and not read else
+            f"{value(k, o, n=n)}{f' {read}' if read else ''}: {v}" + (f" ({f})" if f else "")
+            for k, o, n, v, w, r, f, read in zip(m, table[f"{world}_ours"], table[f"{world}_seeds"],
+                                                 table[f"{world}_verdict"], table[f"{world}_variant"], table["run_variant"],
+                                                 table[f"{world}_flags"].fillna(""), table[f"{world}_reading"].fillna(""))]
     shown["peers"] = [peers(n, lo, hi, out) for n, lo, hi, out in
                       zip(table["peers"], table["peer_low"], table["peer_high"], table["report_outside_peers"])]
     missing = table[table["missing_runs"].fillna("") != ""]
