@@ -432,9 +432,11 @@ def report_row_parts():
     return rows
 
 
+@functools.cache
 def verdict_run_keys():
     """(family, variant, seed) of every run behind the verdicts: every variant with a
-    report number and every variant derived from a hypothesis or world, with its seeds.
+    report number and every variant derived from a hypothesis or world, with its seeds;
+    once per call (the config is fixed while the DAG is built; three inputs ask for it).
     """
     names = partA_names()
     groups = [
@@ -445,7 +447,7 @@ def verdict_run_keys():
         ("partB", derived_names("partB")),
     ]
     keys = [(f, v, s) for f, variants in groups for v in variants for s in seeds_of(v)]
-    return list(dict.fromkeys(keys))
+    return tuple(dict.fromkeys(keys))
 
 
 def verdict_runs(name):
