@@ -108,6 +108,12 @@ def test_variant_views_carry_only_that_variant():
      "config key hypotheses.full_batch.touches.0: row 'momentum' has no fixed variant to switch"),
     ("hypotheses.unscaled.switch", {"init": "torch"},
      "config key hypotheses.unscaled: give exactly one of switch (variant keys) or reading (a column)"),
+    ("hypotheses.tf1.added", {"word_cnn": "2026-12-02T02:44Z"},
+     "config key hypotheses.tf1.added.word_cnn: 'word_cnn' is not in hypotheses.tf1.touches"),
+    ("hypotheses.tf1.added", {"char_rnn": "2026-11-01T00:00Z"},
+     "config key hypotheses.tf1.added.char_rnn: 2026-11-01T00:00Z is before hypotheses.tf1.registered"),
+    ("worlds.starter_2019.joined", {"fan_in": "2026-12-02T09:00Z"},
+     "config key worlds.starter_2019.joined.fan_in: 'fan_in' is not in worlds.starter_2019.hypotheses"),
     ("worlds.starter_2019.hypotheses", ["title", "tf2"],
      "config key worlds.starter_2019.hypotheses.1: no hypothesis 'tf2'"),
     ("more_seeds.rows", ["word_gru9"], "config key more_seeds.rows.0: 'word_gru9' is not a row of the report"),
@@ -147,9 +153,12 @@ def test_a_world_applies_a_reading_to_the_rows_it_touches():
     cfg.validate(config, SCHEMA)
     rows = hypotheses.world_rows(config, "starter_2019")
     unscaled, full_batch = (config["hypotheses"][n]["registered"] for n in ("unscaled", "full_batch"))
-    assert rows["momentum"] == ["momentum", {}, unscaled, "unscaled"]
+    world = config["worlds"]["starter_2019"]
+    joined = world["joined"]["unscaled"]  # later than the world: its rows' runs count as made after it from then
+    assert rows["momentum"] == ["momentum", {}, unscaled, "unscaled", joined]
     assert rows["baseline"] == ["baseline_full_batch", {"batch_size": "full", "gradient_chunk": 128},
-                                max(unscaled, full_batch), "unscaled"]
+                                max(unscaled, full_batch), "unscaled", joined]
+    assert rows["char_cnn"][4] == world["registered"] < joined
     assert rows["char_cnn"][3] is None
 
 

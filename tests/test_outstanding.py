@@ -45,3 +45,12 @@ def test_the_markdown_totals_each_family_and_says_when_nothing_is_left():
     assert "- **partB**: 1 run, 0.1 CPU-hours here; H200 time not measured for all." in text
     empty = outstanding_table([], DERIVED, RUNS, COSTS, EPOCHS)
     assert "Nothing: every run the verdicts read has a record." in outstanding_markdown(empty, "Left", "r")
+
+
+def test_runs_of_a_hypothesis_stopped_by_its_plan_are_listed_but_not_planned():
+    missing = wanted("partA", "cell_fast", [1, 2], part="partA") + wanted("partB", "row", [4])
+    found = outstanding_table(missing, DERIVED, RUNS, COSTS, EPOCHS, {"fast": "moved away"}).set_index("variant")
+    assert not found.loc["cell_fast", "planned"] and found.loc["row", "planned"]
+    assert found.loc["cell_fast", "why"] == "hypothesis fast on cell; not planned: fast stopped: moved away"
+    text = outstanding_markdown(found.reset_index(), "Left", "r")
+    assert "- **partA**" not in text and "- **not planned**: 2 runs of hypotheses stopped" in text

@@ -67,8 +67,8 @@ RUNS = pd.DataFrame(RUN_ROWS)
 @pytest.fixture(scope="module")
 def built():
     table, effects = reproduction_tables.reproduction_table(
-        REFERENCE, RUNS, {}, PROTOCOL, HYPOTHESES, {"starter": {"gap": ("gap_good", {"x": 1}, "2026-11-30T00:00Z", None),
-                                                   "wide": ("wide", {}, "2026-11-30T00:00Z", "unscaled")}},
+        REFERENCE, RUNS, {}, PROTOCOL, HYPOTHESES, {"starter": {"gap": ("gap_good", {"x": 1}, "2026-11-30T00:00Z", None, "2026-11-30T00:00Z"),
+                                                   "wide": ("wide", {}, "2026-11-30T00:00Z", "unscaled", "2026-12-01T00:00Z")}},
         pd.DataFrame(columns=["row", "metric", "number"]), RULES)
     return table.set_index(["table", "variant", "metric"]), effects
 
@@ -141,6 +141,31 @@ def test_a_world_judges_its_own_variant_of_a_row(built):
     assert verdict(built, "near")["starter_variant"] == "near"
 
 
+def test_the_summary_says_how_many_reproduced_are_provisional_or_rest_on_runs_before_the_world():
+    """`wide`'s runs started at the moment the world was composed (after); `gap`'s world
+    runs (its accuracy and its loss) before: they count as reproduced, but not as made after."""
+    runs = RUNS.assign(started=RUNS["started"].where(RUNS["variant"] != "gap_good", "2026-11-30T12:00:00+00:00"))
+    worlds = {"starter": {"gap": ("gap_good", {"x": 1}, "2026-11-30T00:00Z", None, "2026-12-01T00:00Z"),
+                          "wide": ("wide", {}, "2026-11-30T00:00Z", "unscaled", "2026-12-01T00:00Z")}}
+    table, _ = reproduction_tables.reproduction_table(REFERENCE, runs, {}, PROTOCOL, HYPOTHESES, worlds,
+                                                      pd.DataFrame(columns=["row", "metric", "number"]), RULES)
+    lines = verdict_markdown.summary_lines(table, ["starter"])
+    assert lines[1].endswith("Of those reproduced, 0 provisional; 3 on rows the world changes, 1 of them only on "
+                             "runs made after the world was composed.")
+    assert "Of those reproduced, 0 provisional." in lines[0]
+
+
+def test_a_row_added_to_a_hypothesis_later_counts_runs_only_from_then():
+    """`good` touched only `gap` when registered; `sib` joined its list on 2026-12-02,
+    after the sibling's runs (2026-12-01): those runs were made before its registration."""
+    late = {**HYPOTHESES["good"], "added": {"sib": "2026-12-02T00:00Z"}}
+    effects = explain.effects(RUNS, PROTOCOL, {"gap": 0.40, "sib": 0.70}, {"gap": "partB", "sib": "partB"},
+                              {"good": late}, RULES)
+    assert [e.status for e in effects] == ["inside", "run before registration"]
+    assert explain.effects_table(effects, {"good": late})["registered"].tolist() == ["2026-11-30T00:00Z",
+                                                                                    "2026-12-02T00:00Z"]
+
+
 def test_a_world_reading_reads_its_column_of_the_rows_own_runs(built):
     wide = verdict(built, "wide")
     assert wide["starter_variant"] == "wide" and wide["starter_ours"] == pytest.approx(0.80)
@@ -165,10 +190,20 @@ def test_claims_are_judged_holds_contradicted_undecided_or_not_run():
         {"id": "4", "section": "s", "quote": "q", "kind": "not_higher", "a": "sib", "b": "sib_good", "epoch": None},
         {"id": "5", "section": "s", "quote": "q", "kind": "best_of", "a": "gap", "b": "near sib", "epoch": None},
         {"id": "6", "section": "s", "quote": "q", "kind": "higher", "a": "adam", "b": "near", "epoch": None},
+        # the best by less than the band is no best; a row whose sd exceeds the band is provisional
+        {"id": "7", "section": "s", "quote": "q", "kind": "best_of", "a": "sib", "b": "sib_good gap", "epoch": None},
+        {"id": "8", "section": "s", "quote": "q", "kind": "higher", "a": "near", "b": "wide", "epoch": None},
+        # a stated gain: 80 vs 62 is +18 points, within the band of 16, not of 12
+        {"id": "9", "section": "s", "quote": "q", "kind": "higher_by", "a": "near", "b": "gap", "epoch": None,
+         "points": 16},
+        {"id": "10", "section": "s", "quote": "q", "kind": "higher_by", "a": "near", "b": "gap", "epoch": None,
+         "points": 12},
     ])
     judged = claims.judge_claims(table, RUNS[:18], {}, {}, RULES).set_index("id")["verdict"]
     assert judged.to_dict() == {"1": "holds", "2": "contradicted", "3": "undecided", "4": "holds",
-                                "5": "contradicted", "6": "not run"}
+                                "5": "contradicted", "6": "not run", "7": "undecided",
+                                "8": "holds (provisional: wide: sd 17.1 > band: needs 5 seeds)", "9": "holds",
+                                "10": "contradicted"}
 
 
 def test_a_row_short_of_seeds_says_what_its_runs_would_take():

@@ -51,6 +51,11 @@ rule outstanding_runs:
         derived={
             v.name: [v.row, list(v.hypotheses)] for v in derived_variants().values()
         },
+        stopped={
+            name: entry["stopped"]
+            for name, entry in config["hypotheses"].items()
+            if "stopped" in entry
+        },
         source=f"{records_root()}/runs",
     script:
         "../scripts/outstanding_runs.py"

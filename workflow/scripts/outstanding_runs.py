@@ -19,7 +19,9 @@ with reported(log):
     derived = {name: (row, tuple(names)) for name, (row, names) in p.derived.items()}
     runs = verdicts.run_table(i.metrics, i.histories)
     costs = pd.read_csv(i.costs) if "costs" in i.keys() else None
-    table = outstanding.outstanding_table(missing, derived, runs, costs, epochs)
+    table = outstanding.outstanding_table(missing, derived, runs, costs, epochs, p.stopped)
     write_csv(out.csv, table)
     write_text(out.md, outstanding.outstanding_markdown(table, "Runs the verdicts still need", p.source))
-    log(f"{out.csv}: {len(missing)} runs missing of {len(p.wanted)}, {table['cpu_hours'].sum():.1f} CPU-hours")
+    planned = table[table["planned"]] if len(table) else table
+    log(f"{out.csv}: {len(missing)} runs missing of {len(p.wanted)}, {planned['runs'].sum()} planned, "
+        f"{planned['cpu_hours'].sum():.1f} CPU-hours")

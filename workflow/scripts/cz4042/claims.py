@@ -2,9 +2,10 @@
 our runs of the report's protocol: `holds`, `contradicted`, `undecided` (a difference
 within the accuracy band, which the rules do not call a difference) or `not run`.
 
-Kinds: higher (a beats b by more than the band), not_higher (a does not beat b by more
+Kinds: higher (a beats b by more than the band), higher_by (a beats b by `points`
+within the band), not_higher (a does not beat b by more
 than the band), faster (b's time per epoch, each run's fastest, exceeds a's by more than
-time_factor), best_of (a has the highest accuracy of a and b), converges_by (a's test
+time_factor), best_of (a beats the best of b by more than the band), converges_by (a's test
 accuracy at `epoch` lies within the band of its final accuracy), loss_converges_by (a's
 training loss at `epoch` has made at least 90% of its drop from epoch 1 to the last
 epoch), loss_spike (a's training loss jumps above 10x the median of the surrounding 200
@@ -16,7 +17,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .formatting import pct
-from .verdicts import Rules, Stats, seed_stats
+from .verdicts import Rules, Stats, flags, seed_stats
 
 SPIKE_FACTOR = 10  # a spike: one epoch's loss above this many times the window's median
 SPIKE_FLOOR = 0.1  # ... and above it by this much at least (near-zero losses jitter by large factors)
@@ -27,8 +28,10 @@ def _pct(s: Stats) -> str:
     return pct(s.mean, n=s.n)
 
 
-def compare(kind: str, a: str, b: str, runs: pd.DataFrame, rules: Rules) -> tuple[str, str]:
-    """(verdict, what ours say) for a claim between two variants."""
+def compare(kind: str, a: str, b: str, runs: pd.DataFrame, rules: Rules, points: float | None = None
+            ) -> tuple[str, str]:
+    """(verdict, what ours say) for a claim between two variants (`points`: the gain a
+    `higher_by` claim states)."""
     column = "epoch_seconds" if kind == "faster" else rules.statistic
     first, second = seed_stats(runs, a, column), seed_stats(runs, b, column)
     if first is None or second is None:
@@ -40,6 +43,9 @@ def compare(kind: str, a: str, b: str, runs: pd.DataFrame, rules: Rules) -> tupl
     said = f"{a} {_pct(first)} vs {b} {_pct(second)}: {100 * diff:+.1f} pts"
     if kind == "not_higher":
         return ("holds" if diff <= rules.accuracy_band else "contradicted"), said
+    if kind == "higher_by":
+        inside = abs(100 * diff - points) <= 100 * rules.accuracy_band
+        return ("holds" if inside else "contradicted"), said + f" (claimed: +{points:g} pts)"
     if abs(diff) <= rules.accuracy_band:
         return "undecided", said + " (within the band)"
     return ("holds" if diff > 0 else "contradicted"), said
@@ -60,12 +66,18 @@ def faster(a: str, b: str, first: Stats, second: Stats, runs: pd.DataFrame, rule
 
 
 def best_of(a: str, others: list[str], runs: pd.DataFrame, rules: Rules) -> tuple[str, str]:
+    """`a` is the best: it beats every other by more than the band (holds), or another
+    beats it by more than the band (contradicted); else undecided, as for `higher`."""
     found = {v: seed_stats(runs, v, rules.statistic) for v in [a, *others]}
     missing = [v for v, s in found.items() if s is None]
     if missing:
         return "not run", f"no runs of {', '.join(missing)}"
-    leader = max(found, key=lambda v: found[v].mean)
-    return ("holds" if leader == a else "contradicted"), f"highest: {leader} {_pct(found[leader])}; {a} {_pct(found[a])}"
+    rival = max(others, key=lambda v: found[v].mean)
+    lead = found[a].mean - found[rival].mean
+    said = f"{a} {_pct(found[a])}; best other: {rival} {_pct(found[rival])}: {100 * lead:+.1f} pts"
+    if abs(lead) <= rules.accuracy_band:
+        return "undecided", said + " (within the band)"
+    return ("holds" if lead > 0 else "contradicted"), said
 
 
 def converges_by(a: str, epoch: int, histories: dict[str, list[pd.DataFrame]], rules: Rules) -> tuple[str, str]:
@@ -127,10 +139,10 @@ def judge_claims(claims: pd.DataFrame, runs: pd.DataFrame, histories: dict[str, 
         elif claim.kind == "loss_spike":
             verdict, said = loss_spike(a, int(claim.epoch), histories)
         else:
-            verdict, said = compare(claim.kind, a, others[0], runs, rules)
-        seeds = [seed_stats(runs, v, rules.statistic) for v in [a, *others]]
-        if verdict != "not run" and any(s is not None and s.n < rules.min_seeds for s in seeds):
-            verdict += f" (provisional: n < {rules.min_seeds})"
+            points = getattr(claim, "points", None)
+            verdict, said = compare(claim.kind, a, others[0], runs, rules, None if pd.isna(points) else float(points))
+        if verdict != "not run":
+            verdict += provisional([a, *others], runs, rules)
         compared = f"{claim.kind} {claim.a}" + (f" vs {claim.b}" if others else "") + (
             f" at epoch {int(claim.epoch)}" if pd.notna(claim.epoch) else "")
         rows.append({"id": claim.id, "section": claim.section, "quote": claim.quote, "compares": compared,
@@ -138,8 +150,20 @@ def judge_claims(claims: pd.DataFrame, runs: pd.DataFrame, histories: dict[str, 
     return pd.DataFrame(rows)
 
 
+def provisional(variants: list[str], runs: pd.DataFrame, rules: Rules) -> str:
+    """Why a claim's verdict is not final: a compared row with too few seeds, or with an
+    sd above the band short of its seeds (verdicts.flags, as in the reproduction table)."""
+    why = [f"{v}: {flag}" for v in variants
+           for flag in flags("test_accuracy", seed_stats(runs, v, rules.statistic), rules)]
+    return f" (provisional: {'; '.join(why)})" if why else ""
+
+
+def claim_counts(verdicts: pd.Series) -> str:
+    """'holds 6, holds (provisional) 4, ...': each verdict's count, its reasons dropped."""
+    kinds = verdicts.str.replace(r" \(provisional.*", " (provisional)", regex=True)
+    return ", ".join(f"{k} {v}" for k, v in kinds.value_counts().items())
+
+
 def claims_markdown(table: pd.DataFrame, title: str, notes: list[str]) -> str:
-    kinds = table["verdict"].str.replace(r" \(provisional.*", " (provisional)", regex=True)
-    counts = ", ".join(f"{k} {v}" for k, v in kinds.value_counts().items())
-    return "\n".join([f"# {title}", "", *notes, "", f"Claims: {counts}.", "",
+    return "\n".join([f"# {title}", "", *notes, "", f"Claims: {claim_counts(table['verdict'])}.", "",
                       table.to_markdown(index=False), ""])

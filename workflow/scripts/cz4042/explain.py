@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .registration import registered_on
 from .verdicts import Rules, Stats, accuracy_inside, of_protocol, seed_stats
 
 
@@ -74,7 +75,7 @@ def effects(runs: pd.DataFrame, protocol: dict, report: dict[str, float], parts:
             as_run = seed_stats(own, row, rules.statistic)
             variant, qualified, reading = hypothesis_runs(runs, protocol, part, row, name, entry)
             mine = qualified[qualified["variant"] == variant]
-            on_time = started_after(mine, entry["registered"])
+            on_time = started_after(mine, registered_on(entry, row))
             early = not on_time.all()
             if reading:  # a column: read only from runs made after registration that record it
                 mine, early = mine[on_time & mine[reading].notna()], False
@@ -124,9 +125,11 @@ def effects_table(found: list[Effect], hypotheses: dict[str, dict]) -> pd.DataFr
     rows = []
     for e in found:
         status, _ = judge(e.hypothesis, found)
+        if "stopped" in hypotheses[e.hypothesis]:  # its plan asks for no more runs
+            status += f"; stopped: {hypotheses[e.hypothesis]['stopped']}"
         rows.append({
             "hypothesis": e.hypothesis, "claim": hypotheses[e.hypothesis]["claim"],
-            "registered": hypotheses[e.hypothesis]["registered"], "row": e.row, "variant": e.variant,
+            "registered": registered_on(hypotheses[e.hypothesis], e.row), "row": e.row, "variant": e.variant,
             "report_accuracy": e.report,
             "as_run": e.as_run.mean if e.as_run else nan, "as_run_sd": e.as_run.sd if e.as_run else nan,
             "as_run_seeds": e.as_run.n if e.as_run else 0,

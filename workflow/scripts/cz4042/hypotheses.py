@@ -19,6 +19,7 @@ import copy
 from dataclasses import dataclass
 
 from .errors import PipelineError
+from .registration import registered_on
 
 
 @dataclass(frozen=True)
@@ -76,18 +77,27 @@ def world_readings(config: dict, world: str) -> dict[str, tuple[str, str]]:
 
 
 def world_rows(config: dict, world: str) -> dict[str, list]:
-    """{row: [variant, its entry's switches, registered, reading]} for every row `world`
-    changes: its variant (the row's own where only a reading touches it), and the time
-    after which its runs count (the latest registration of what it applies)."""
+    """{row: [variant, its entry's switches, registered, reading, composed]} for every row
+    `world` changes: its variant (the row's own where only a reading touches it), the
+    time after which its runs count (the latest registration of what it applies), and
+    when the world itself was composed (runs before it are what it was chosen after)."""
     variants, readings = world_variants(config, world), world_readings(config, world)
     rows = {}
     for row in dict.fromkeys([*variants, *readings]):
         ablation, (column, name) = variants.get(row), readings.get(row, (None, None))
         times = [registered(config, world, ablation)] if ablation else []
-        times += [config["hypotheses"][name]["registered"]] if name else []
+        times += [registered_on(config["hypotheses"][name], row)] if name else []
         switch = derived_entry(config, ablation, {}) if ablation else {}
-        rows[row] = [ablation.name if ablation else row, switch, max(times), column]
+        composed = composed_for(config["worlds"][world], [*(ablation.hypotheses if ablation else ()), name])
+        rows[row] = [ablation.name if ablation else row, switch, max(times), column, composed]
     return rows
+
+
+def composed_for(world: dict, names: list[str | None]) -> str:
+    """When a world took its present form for a row: its `registered` time, or later
+    where a hypothesis applied to the row joined it later (`joined`)."""
+    joined = world.get("joined", {})
+    return max([world["registered"], *(joined[n] for n in names if n in joined)])
 
 
 def derived_variants(config: dict) -> dict[str, Ablation]:
@@ -102,7 +112,7 @@ def registered(config: dict, world: str, ablation: Ablation) -> str:
     """When a world's variant of a row was fixed: its hypothesis's registration for a
     single one (its runs are that ablation's), the world's for a combination."""
     if len(ablation.hypotheses) == 1:
-        return config["hypotheses"][ablation.hypotheses[0]]["registered"]
+        return registered_on(config["hypotheses"][ablation.hypotheses[0]], ablation.row)
     return config["worlds"][world]["registered"]
 
 
@@ -132,10 +142,19 @@ def check(config: dict, row_entries: dict[str, dict], report_rows: set[str]) -> 
                                     "(an on-best variant's cell is chosen at run time)")
             if "switch" in entry and row in row_entries and all(row_entries[row].get(k) == v for k, v in entry["switch"].items()):
                 raise PipelineError(f"config key {key}.switch: changes nothing on row {row!r}")
+        for row, when in entry.get("added", {}).items():
+            if row not in entry["touches"]:
+                raise PipelineError(f"config key {key}.added.{row}: {row!r} is not in {key}.touches")
+            if when < entry["registered"]:
+                raise PipelineError(f"config key {key}.added.{row}: {when} is before {key}.registered")
     for world, entry in config["worlds"].items():
         for index, name in enumerate(entry["hypotheses"]):
             if name not in config["hypotheses"]:
                 raise PipelineError(f"config key worlds.{world}.hypotheses.{index}: no hypothesis {name!r}")
+        for name in entry.get("joined", {}):
+            if name not in entry["hypotheses"]:
+                raise PipelineError(f"config key worlds.{world}.joined.{name}: {name!r} is not in "
+                                    f"worlds.{world}.hypotheses")
     for variant in derived_variants(config):
         if variant in row_entries:
             raise PipelineError(f"a derived variant {variant!r} (<row>_<hypothesis>) is also a configured variant")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .claims import claim_counts
 from .verdict_markdown import summary_lines
 
 START, END = "<!-- summary:start -->", "<!-- summary:end -->"
@@ -24,7 +25,7 @@ def summary(tables: Path, shown: str | None = None, min_seeds: int = 3) -> str:
     reproduction["counted"] = reproduction["counted"].astype(str).eq("True")
     worlds = [c.removesuffix("_verdict") for c in reproduction.columns if c.endswith("_verdict")]
     claims = pd.read_csv(tables / "claims.csv")
-    counts = ", ".join(f"{k} {v}" for k, v in claims["verdict"].value_counts().items())
+    counts = claim_counts(claims["verdict"])
     runs = reproduction.loc[(reproduction["metric"] == "test_accuracy") & reproduction["counted"], "seeds"]
     return "\n".join([
         f"From `{shown or tables.as_posix()}` ({len(reproduction[reproduction['counted']])} report numbers, each counted "

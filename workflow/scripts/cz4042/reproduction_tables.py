@@ -36,17 +36,37 @@ def with_explanation(metric: str, verdict: str, row: str, explained: dict[str, l
     return verdict
 
 
-def world_stats(runs: pd.DataFrame, protocol: dict, part: str, row: str, variant: str, switch: dict,
-                registered: str | None, column: str, reading: str | None = None) -> Stats | None:
-    """A world's variant of a row: its runs of the protocol (with the switch), only those
-    started after the variant was fixed (its `registered` time, None for the row's own).
-    A world's reading (an accuracy read from another column) reads only runs recording it."""
+def world_runs(runs: pd.DataFrame, protocol: dict, part: str, row: str, variant: str, switch: dict,
+               registered: str | None, column: str, reading: str | None = None) -> tuple[pd.DataFrame, str]:
+    """(a world's runs of a row, the column to read): the variant's runs of the protocol
+    (with the switch), only those started after the variant was fixed (its `registered`
+    time, None for the row's own). A world's reading (an accuracy read from another
+    column) reads only runs recording it."""
     qualified = of_protocol(runs, protocol, part, row, switch)
+    qualified = qualified[qualified["variant"] == variant]
     if registered is not None:
         qualified = qualified[explain.started_after(qualified, registered)]
     if reading is not None:
         qualified, column = qualified[qualified[reading].notna()], reading
-    return seed_stats(qualified, variant, column)
+    return qualified, column
+
+
+def world_columns(world: str, runs: pd.DataFrame, protocol: dict, number, variant: str, column: str,
+                  changed: tuple, rules: Rules) -> dict:
+    """A world's columns for one report number. `after_composed`: the world changes the
+    row and every run it reads started after the world was composed (runs made before
+    are what it was chosen after: a reader weighs those verdicts less)."""
+    w_variant, switch, registered, reading, composed = changed
+    reading = reading if number.metric == "test_accuracy" else None
+    mine, column = world_runs(runs, protocol, number.part, number.variant, w_variant, switch, registered, column,
+                              reading)
+    found = seed_stats(mine, w_variant, column)
+    changes = w_variant != variant or reading is not None
+    after = changes and found is not None and bool(explain.started_after(mine, composed).all())
+    return {f"{world}_variant": w_variant, f"{world}_reading": reading or "",
+            f"{world}_ours": found.mean if found else math.nan, f"{world}_seeds": found.n if found else 0,
+            f"{world}_verdict": plain_verdict(number.metric, number.report, found, rules),
+            f"{world}_flags": "; ".join(flags(number.metric, found, rules)), f"{world}_after_composed": after}
 
 
 def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, run_variant_of: dict[str, str], protocol: dict,
@@ -55,8 +75,9 @@ def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, run_variant_
                        ) -> tuple[pd.DataFrame, list[explain.Effect]]:
     """(one row per report number, every hypothesis's effects). `run_variant_of` maps a report
     row to our variant (grid_best -> the chosen cell); `worlds` maps a world to
-    {row: (variant, switch, registered, reading)} for the rows it changes (reading: the
-    accuracy column it reads instead of the statistic, or None)."""
+    {row: (variant, switch, registered, reading, composed)} for the rows it changes
+    (reading: the accuracy column it reads instead of the statistic, or None; composed:
+    when the world was)."""
     numbers = reference_numbers(reference)
     parts = {run_variant_of.get(v, v): part for v, part in zip(numbers["variant"], numbers["part"])}
     effects = explain.effects(runs, protocol, report_accuracies(numbers, run_variant_of), parts, hypotheses, rules)
@@ -87,15 +108,9 @@ def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, run_variant_
             **peer_columns(peers, number.variant, number.metric, number.report, rules.accuracy_band),
         }
         for world, changed in worlds.items():
-            w_variant, switch, registered, reading = changed.get(variant, (variant, {}, None, None))
-            reading = reading if number.metric == "test_accuracy" else None
-            found = world_stats(runs, protocol, part, number.variant, w_variant, switch, registered, column, reading)
-            row[f"{world}_variant"] = w_variant
-            row[f"{world}_reading"] = reading or ""
-            row[f"{world}_ours"] = found.mean if found else math.nan
-            row[f"{world}_seeds"] = found.n if found else 0
-            row[f"{world}_verdict"] = plain_verdict(number.metric, number.report, found, rules)
-            row[f"{world}_flags"] = "; ".join(flags(number.metric, found, rules))
+            unchanged = (variant, {}, None, None, None)
+            row.update(world_columns(world, runs, protocol, number, variant, column, changed.get(variant, unchanged),
+                                     rules))
         rows.append(row)
     return pd.DataFrame(rows), effects
 

@@ -41,15 +41,30 @@ def peers(n: int, low: float, high: float, outside: bool) -> str:
     return f"{text} (n={n})" + (" report outside by > band" if outside else "")
 
 
+def reproduced_detail(table: pd.DataFrame, prefix: str) -> str:
+    """Of a world's reproduced numbers: how many are provisional (too few seeds, or an sd
+    above the band), and, for a world, how many it changes and how many of those rest
+    only on runs made after it was composed."""
+    counted = table[table["counted"].astype(bool)]
+    done = counted[counted[f"{prefix}verdict"] == "reproduced"]
+    text = f" Of those reproduced, {int((done[f'{prefix}flags'].fillna('') != '').sum())} provisional"
+    if prefix:
+        changed = done[done[f"{prefix}variant"].ne(done["run_variant"]) | done[f"{prefix}reading"].fillna("").ne("")]
+        text += (f"; {len(changed)} on rows the world changes, {int(changed[f'{prefix}after_composed'].sum())} of "
+                 "them only on runs made after the world was composed")
+    return text + "."
+
+
 def summary_lines(table: pd.DataFrame, worlds: list[str], min_seeds: int = 3) -> list[str]:
     """One line per world: numbers reproduced of those compared, and every verdict count;
     then, per world, both worlds on the same numbers (those each has run with min_seeds)."""
     lines = []
-    for world, column in [("default reading", "verdict")] + [(w, f"{w}_verdict") for w in worlds]:
-        counts = verdict_counts(table, column)
+    for world, prefix in [("default reading", "")] + [(w, f"{w}_") for w in worlds]:
+        counts = verdict_counts(table, f"{prefix}verdict")
         done, compared = reproduced_count(counts)
         detail = ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
-        lines.append(f"- **{world}**: {done} of {compared} compared report numbers reproduced ({detail}).")
+        lines.append(f"- **{world}**: {done} of {compared} compared report numbers reproduced ({detail})."
+                     + reproduced_detail(table, prefix))
     for world in worlds:
         both = table[table["counted"].astype(bool) & (table["seeds"] >= min_seeds)
                      & (table[f"{world}_seeds"] >= min_seeds) & ~table["metric"].eq("train_seconds")]
