@@ -2,7 +2,7 @@ import math
 
 import pandas as pd
 
-from cz4042.outstanding import Wanted, outstanding_markdown, outstanding_table
+from cz4042.outstanding import Wanted, outstanding_markdown, outstanding_table, reading_reruns
 
 DERIVED = {"row_title": ("row", ("title",)), "row_title_tf1": ("row", ("title", "tf1")), "cell_fast": ("cell", ("fast",))}
 RUNS = pd.DataFrame({"variant": ["row", "row", "row", "row_title"], "seconds": [400.0, 500.0, 900.0, 300.0]})
@@ -54,3 +54,18 @@ def test_runs_of_a_hypothesis_stopped_by_its_plan_are_listed_but_not_planned():
     assert found.loc["cell_fast", "why"] == "hypothesis fast on cell; not planned: fast stopped: moved away"
     text = outstanding_markdown(found.reset_index(), "Left", "r")
     assert "- **partA**" not in text and "- **not planned**: 2 runs of hypotheses stopped" in text
+
+
+def test_a_record_that_predates_a_reading_is_asked_again():
+    """The baseline's seed 1 was made before the unscaled reading (no column); seed 2 after:
+    only seed 1 is asked again, so that the reading can reach the row's seeds."""
+    runs = pd.DataFrame({"variant": ["base", "base"], "seed": [1, 2], "unscaled": [math.nan, 0.41],
+                         "started": ["2026-11-28T00:00:00+00:00", "2026-12-02T05:00:00+00:00"],
+                         "seconds": [3000.0, 3200.0]})
+    readings = {"unscaled": {"registered": "2026-12-02T02:28Z", "reading": "unscaled", "touches": ["base"]}}
+    recorded = wanted("partA", "base", [1, 2], part="partA")
+    again = reading_reruns(recorded, runs, readings)
+    assert [(w.variant, w.seed, w.rerun) for w in again] == [("base", 1, "rerun: its record predates the unscaled reading")]
+    found = outstanding_table(again, DERIVED, runs, COSTS, EPOCHS).set_index("variant")
+    assert found.loc["base", "why"] == "rerun: its record predates the unscaled reading"
+    assert found.loc["base", "cpu_hours"] == 3100 / 3600

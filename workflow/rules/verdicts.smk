@@ -56,6 +56,11 @@ rule outstanding_runs:
             for name, entry in config["hypotheses"].items()
             if "stopped" in entry
         },
+        readings={
+            name: entry
+            for name, entry in config["hypotheses"].items()
+            if "reading" in entry
+        },
         source=f"{records_root()}/runs",
     script:
         "../scripts/outstanding_runs.py"

@@ -12,12 +12,14 @@ from cz4042.rule import log_path, logger, reported
 log = logger(log_path(snakemake))
 with reported(log):
     i, p, out = snakemake.input, snakemake.params, snakemake.output
-    missing = [outstanding.Wanted(w["family"], w["part"], w["variant"], w["seed"], tuple(w["base_seeds"]))
-               for w in p.wanted if not Path(w["path"]).exists()]
+    wanted = [(outstanding.Wanted(w["family"], w["part"], w["variant"], w["seed"], tuple(w["base_seeds"])),
+               Path(w["path"]).exists()) for w in p.wanted]
+    missing = [w for w, exists in wanted if not exists]
     with open(i.protocol, encoding="utf-8") as handle:
         epochs = {part: entry["epochs"] for part, entry in yaml.safe_load(handle).items() if part in ("partA", "partB")}
     derived = {name: (row, tuple(names)) for name, (row, names) in p.derived.items()}
     runs = verdicts.run_table(i.metrics, i.histories)
+    missing += outstanding.reading_reruns([w for w, exists in wanted if exists], runs, p.readings)
     costs = pd.read_csv(i.costs) if "costs" in i.keys() else None
     table = outstanding.outstanding_table(missing, derived, runs, costs, epochs, p.stopped)
     write_csv(out.csv, table)

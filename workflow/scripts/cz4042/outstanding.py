@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .explain import started_after
+from .registration import registered_on
+
 
 @dataclass(frozen=True)
 class Wanted:
@@ -17,14 +20,34 @@ class Wanted:
     variant: str
     seed: int
     base_seeds: tuple[int, ...]  # config `seeds`; the others are more_seeds
+    rerun: str = ""  # a recorded run made again: why (its record predates a reading)
 
 
 # A derived variant (config `hypotheses`, `worlds`): its report row and the hypotheses it applies.
 Derived = dict[str, tuple[str, tuple[str, ...]]]
 
 
+def reading_reruns(recorded: list[Wanted], runs: pd.DataFrame, readings: dict[str, dict]) -> list[Wanted]:
+    """Recorded runs of a row a reading touches whose record lacks that reading, or began
+    before its registration for the row: made again (same numbers, plus the column)
+    they let the reading reach the row's seeds. `readings`: {name: hypothesis entry}."""
+    found = []
+    for wanted in recorded:
+        for name, entry in readings.items():
+            if wanted.variant not in entry["touches"]:
+                continue
+            mine = runs[(runs["variant"] == wanted.variant) & (runs["seed"] == wanted.seed)]
+            late = started_after(mine, registered_on(entry, wanted.variant)) & mine[entry["reading"]].notna()
+            if not mine.empty and not late.all():
+                found.append(Wanted(wanted.family, wanted.part, wanted.variant, wanted.seed, wanted.base_seeds,
+                                    f"rerun: its record predates the {name} reading"))
+    return found
+
+
 def reason(variant: str, seeds: list[int], wanted: Wanted, derived: Derived) -> str:
     """Why the verdicts ask for these seeds of this variant."""
+    if wanted.rerun:
+        return wanted.rerun
     row, names = derived.get(variant, (variant, ()))
     if not names:
         why = "report row"
@@ -74,11 +97,11 @@ def outstanding_table(missing: list[Wanted], derived: Derived, runs: pd.DataFram
                       ) -> pd.DataFrame:
     """One row per variant with missing seeds: why, which seeds, their time, and whether
     they are planned (not when a hypothesis they apply was stopped by its plan)."""
-    by_variant: dict[tuple[str, str], list[Wanted]] = {}
+    by_variant: dict[tuple[str, str, str], list[Wanted]] = {}
     for wanted in missing:
-        by_variant.setdefault((wanted.family, wanted.variant), []).append(wanted)
+        by_variant.setdefault((wanted.family, wanted.variant, wanted.rerun), []).append(wanted)
     rows = []
-    for (family, variant), group in by_variant.items():
+    for (family, variant, _), group in by_variant.items():
         first, seeds = group[0], [w.seed for w in group]
         row = derived.get(variant, (variant, ()))[0]
         each, source = run_time(variant, row, runs, costs, epochs[first.part])
