@@ -113,6 +113,16 @@ def test_a_single_seed_ablation_explains_nothing(built):
     assert status.startswith("incomplete: gap (needs seeds)") and rows == []
 
 
+def test_a_hypothesis_on_a_row_whose_sd_exceeds_the_band_needs_its_five_seeds():
+    """`wide` (55.6 / 85.6 / 85.0, sd 17) needs 5 seeds: three steady seeds of a hypothesis
+    landing inside the band of its 81 % explain nothing yet."""
+    runs = pd.DataFrame(RUN_ROWS + seeds("wide_steady", [0.80, 0.81, 0.82]))
+    steady = {"steady": {"registered": "2026-11-30T00:00Z", "claim": "c", "switch": {"x": 5}, "touches": ["wide"]}}
+    effects = explain.effects(runs, PROTOCOL, {"wide": 0.81}, {"wide": "partB"}, steady, RULES)
+    assert effects[0].status == "inside" and effects[0].provisional
+    assert explain.judge("steady", effects) == ("incomplete: wide (needs seeds)", [])
+
+
 def test_a_run_made_before_its_hypothesis_was_registered_explains_nothing():
     early = pd.DataFrame(RUN_ROWS + seeds("gap_late", [0.40, 0.40, 0.41], started="2026-11-01T00:00:00+00:00"))
     late = {"late": {"registered": "2026-11-30T00:00Z", "claim": "c", "switch": {"x": 4}, "touches": ["gap"]}}

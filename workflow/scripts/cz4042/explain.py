@@ -4,7 +4,8 @@ For each touched row a hypothesis has an effect: its runs (the derived variant's
 the row's own runs read another way) beside the row as run and the report's number.
 A row's status is `inside` (the band of the report), `outside`, `breaks` (it moves the row
 out of its band, or more than the band further from the report than as run),
-`needs seeds` (fewer seeds than the row and than min_seeds), `not run`, or
+`needs seeds` (fewer seeds than the row and than min_seeds, or than unstable_seeds
+where the row's sd exceeds the band), `not run`, or
 `run before registration`. The hypothesis explains a row only if it is inside there
 and breaks no touched row, every touched row being tested with enough seeds.
 """
@@ -83,11 +84,17 @@ def effects(runs: pd.DataFrame, protocol: dict, report: dict[str, float], parts:
             status = row_status(report[row], as_run, with_h, early, rules)
             if reading and with_h is None and as_run is not None:
                 status = "not recorded"
-            needed = max(rules.min_seeds, as_run.n if as_run else 0)
-            short = with_h is not None and with_h.n < needed
+            short = with_h is not None and with_h.n < seeds_needed(as_run, rules)
             loss = seed_stats(mine, variant, "loss_mean") if not reading else None
             found.append(Effect(name, row, variant, report[row], as_run, with_h, status, short, loss))
     return found
+
+
+def seeds_needed(as_run: Stats | None, rules: Rules) -> int:
+    """As many seeds as the row, and at least min_seeds; unstable_seeds where the row's sd
+    exceeds the band (the row itself needs them: config more_seeds gives them to both)."""
+    unstable = as_run is not None and as_run.n > 1 and as_run.sd > rules.accuracy_band
+    return max(rules.min_seeds, as_run.n if as_run else 0, rules.unstable_seeds if unstable else 0)
 
 
 def judge(name: str, found: list[Effect]) -> tuple[str, list[str]]:
