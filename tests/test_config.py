@@ -114,6 +114,12 @@ def test_variant_views_carry_only_that_variant():
      "config key hypotheses.tf1.added.char_rnn: 2026-11-01T00:00Z is before hypotheses.tf1.registered"),
     ("worlds.starter_2019.joined", {"fan_in": "2026-12-02T09:00Z"},
      "config key worlds.starter_2019.joined.fan_in: 'fan_in' is not in worlds.starter_2019.hypotheses"),
+    ("worlds.starter_2019.joined", {"unscaled": "2026-12-01T00:00Z"},
+     "config key worlds.starter_2019.joined.unscaled: 2026-12-01T00:00Z is before worlds.starter_2019.registered"),
+    ("hypotheses.full_batch.stopped", {"why": "w", "runs": {"momentum": [1]}},
+     "config key hypotheses.full_batch.stopped.runs.momentum: 'momentum' is not in hypotheses.full_batch.touches"),
+    ("worlds.starter_2019.hypotheses", ["title", "unscaled", "full_batch"],
+     "config key worlds.starter_2019.hypotheses.2: 'full_batch' was stopped by its plan"),
     ("worlds.starter_2019.hypotheses", ["title", "tf2"],
      "config key worlds.starter_2019.hypotheses.1: no hypothesis 'tf2'"),
     ("more_seeds.rows", ["word_gru9"], "config key more_seeds.rows.0: 'word_gru9' is not a row of the report"),
@@ -149,15 +155,14 @@ def assert_rejected(path: str, value, message: str) -> None:
 def test_a_world_applies_a_reading_to_the_rows_it_touches():
     """A world with the unscaled reading reads the baseline's unscaled column (its own
     runs, after the reading's registration); a switch on the same row keeps its variant."""
-    config = broken("worlds.starter_2019.hypotheses", ["title", "unscaled", "full_batch"])
+    config = broken("worlds.starter_2019.hypotheses", ["title", "unscaled", "fan_in"])
     cfg.validate(config, SCHEMA)
     rows = hypotheses.world_rows(config, "starter_2019")
-    unscaled, full_batch = (config["hypotheses"][n]["registered"] for n in ("unscaled", "full_batch"))
+    unscaled, fan_in = (config["hypotheses"][n]["registered"] for n in ("unscaled", "fan_in"))
     world = config["worlds"]["starter_2019"]
     joined = world["joined"]["unscaled"]  # later than the world: its rows' runs count as made after it from then
     assert rows["momentum"] == ["momentum", {}, unscaled, "unscaled", joined]
-    assert rows["baseline"] == ["baseline_full_batch", {"batch_size": "full", "gradient_chunk": 128},
-                                max(unscaled, full_batch), "unscaled", joined]
+    assert rows["baseline"] == ["baseline_fan_in", {"init": "fan_in"}, max(unscaled, fan_in), "unscaled", joined]
     assert rows["char_cnn"][4] == world["registered"] < joined
     assert rows["char_cnn"][3] is None
 
@@ -200,7 +205,7 @@ def test_a_hypothesis_derives_one_variant_per_touched_row_and_a_world_combines_t
     assert run["model_args"] == {"dropout": 0.5, "dropout_at": "pool"} and run["protocol"]["char_field"] == "title"
     world = hypotheses.world_variants(CONFIG, "starter_2019")
     assert world["word_rnn"].name == "word_rnn_tf1" and "word_cnn" not in world
-    assert cfg.cifar_run(CONFIG, "grid_10x10_full_batch")["protocol"]["batch_size"] == "full"
+    assert cfg.cifar_run(CONFIG, "baseline_full_batch")["protocol"]["batch_size"] == "full"
 
 
 @pytest.mark.parametrize("path, value, message", [
@@ -212,3 +217,11 @@ def test_a_hypothesis_derives_one_variant_per_touched_row_and_a_world_combines_t
 ])
 def test_a_key_of_an_earlier_version_names_what_replaced_it(path, value, message):
     assert_rejected(path, value, message)
+
+
+def test_a_hypothesis_stopped_by_its_plan_keeps_only_the_runs_it_made():
+    """full_batch stopped after the baseline's seed 1: no grid variants, one seed."""
+    derived = hypotheses.derived_variants(CONFIG)
+    assert "baseline_full_batch" in derived and "grid_10x10_full_batch" not in derived
+    assert hypotheses.stopped_seeds(CONFIG, derived["baseline_full_batch"]) == [1]
+    assert hypotheses.stopped_seeds(CONFIG, derived["baseline_fan_in"]) is None

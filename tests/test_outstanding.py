@@ -47,25 +47,21 @@ def test_the_markdown_totals_each_family_and_says_when_nothing_is_left():
     assert "Nothing: every run the verdicts read has a record." in outstanding_markdown(empty, "Left", "r")
 
 
-def test_runs_of_a_hypothesis_stopped_by_its_plan_are_listed_but_not_planned():
-    missing = wanted("partA", "cell_fast", [1, 2], part="partA") + wanted("partB", "row", [4])
-    found = outstanding_table(missing, DERIVED, RUNS, COSTS, EPOCHS, {"fast": "moved away"}).set_index("variant")
-    assert not found.loc["cell_fast", "planned"] and found.loc["row", "planned"]
-    assert found.loc["cell_fast", "why"] == "hypothesis fast on cell; not planned: fast stopped: moved away"
-    text = outstanding_markdown(found.reset_index(), "Left", "r")
-    assert "- **partA**" not in text and "- **not planned**: 2 runs of hypotheses stopped" in text
-
-
 def test_a_record_that_predates_a_reading_is_asked_again():
     """The baseline's seed 1 was made before the unscaled reading (no column); seed 2 after:
     only seed 1 is asked again, so that the reading can reach the row's seeds."""
-    runs = pd.DataFrame({"variant": ["base", "base"], "seed": [1, 2], "unscaled": [math.nan, 0.41],
-                         "started": ["2026-11-28T00:00:00+00:00", "2026-12-02T05:00:00+00:00"],
-                         "seconds": [3000.0, 3200.0]})
+    runs = pd.DataFrame({"variant": ["base", "base", "base", "other"], "seed": [1, 2, 3, 1],
+                         "unscaled": [math.nan, 0.41, 0.40, math.nan],
+                         "started": ["2026-11-28T00:00:00+00:00", "2026-12-02T05:00:00+00:00",
+                                     "2026-12-02T01:00:00+00:00", "2026-11-28T00:00:00+00:00"],
+                         "seconds": [3000.0, 3200.0, 3100.0, 100.0]})
+    # seed 3 records the column but began before the reading's time for its row
     readings = {"unscaled": {"registered": "2026-12-02T02:28Z", "reading": "unscaled", "touches": ["base"]}}
-    recorded = wanted("partA", "base", [1, 2], part="partA")
+    recorded = wanted("partA", "base", [1, 2, 3], part="partA") + wanted("partA", "other", [1], part="partA")
     again = reading_reruns(recorded, runs, readings)
-    assert [(w.variant, w.seed, w.rerun) for w in again] == [("base", 1, "rerun: its record predates the unscaled reading")]
+    assert [(w.variant, w.seed) for w in again] == [("base", 1), ("base", 3)]  # `other` is not touched
+    assert again[0].rerun == "rerun: its record predates the unscaled reading"
+    again = again[:1]
     found = outstanding_table(again, DERIVED, runs, COSTS, EPOCHS).set_index("variant")
     assert found.loc["base", "why"] == "rerun: its record predates the unscaled reading"
     assert found.loc["base", "cpu_hours"] == 3100 / 3600

@@ -1,6 +1,7 @@
 """The verdict rules of docs/verdicts.md, on hand-made runs."""
 
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -214,6 +215,27 @@ def test_claims_are_judged_holds_contradicted_undecided_or_not_run():
                                 "5": "contradicted", "6": "not run", "7": "undecided",
                                 "8": "holds (provisional: wide: sd 17.1 > band: needs 5 seeds)", "9": "holds",
                                 "10": "contradicted"}
+
+
+def test_a_time_claim_is_not_made_provisional_by_an_accuracy_spread():
+    runs = pd.DataFrame([{**r, "epoch_seconds": 1.0 if r["variant"] == "wide" else 2.0} for r in RUN_ROWS[:12]])
+    claim = {"id": "t", "section": "s", "quote": "q", "kind": "faster", "a": "wide", "b": "near", "epoch": None}
+    assert claims.judge_claims(pd.DataFrame([claim]), runs, {}, {}, RULES)["verdict"].tolist() == ["holds"]
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"kind": "higher_than"}, "claim x: unknown kind 'higher_than'"),
+    ({"kind": "higher_by"}, "claim x: higher_by needs `points`, the gain it states (> 0)"),
+    ({"b": None}, "claim x: higher compares `a` with `b`; `b` is empty"),
+    ({"kind": "loss_spike"}, "claim x: loss_spike needs `epoch`"),
+])
+def test_a_malformed_claim_is_refused_naming_it(change, message):
+    from cz4042.errors import PipelineError
+
+    claim = {"id": "x", "section": "s", "quote": "q", "kind": "higher", "a": "near", "b": "gap", "epoch": None,
+             "points": None, **change}
+    with pytest.raises(PipelineError, match=re.escape(f"report_claims.csv: {message}")):
+        claims.judge_claims(pd.DataFrame([claim]), RUNS, {}, {}, RULES)
 
 
 def test_a_row_short_of_seeds_says_what_its_runs_would_take():

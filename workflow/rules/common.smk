@@ -155,8 +155,11 @@ def derived_variants():
 
 def seeds_of(variant):
     """A variant's seeds: `seeds`, and more_seeds for a row that needs them; a variant
-    derived from a hypothesis has its row's seeds (it explains only with as many)."""
+    derived from a hypothesis has its row's seeds (it explains only with as many), or
+    only those its plan made if the plan stopped it."""
     derived = derived_variants()
+    if variant in derived and hypotheses.stopped_seeds(config, derived[variant]):
+        return hypotheses.stopped_seeds(config, derived[variant])  # its plan stopped it
     row = derived[variant].row if variant in derived else variant
     more = config["more_seeds"]
     return config["seeds"] + (more["seeds"] if row in more["rows"] else [])
@@ -407,7 +410,7 @@ def verdict_rules():
 
 
 def world_rows():
-    """{world: {row: [variant, switch, registered, reading]}} for the rows each world changes."""
+    """{world: {row: [variant, switch, registered, reading, composed]}} for the rows each world changes."""
     return {world: hypotheses.world_rows(config, world) for world in config["worlds"]}
 
 

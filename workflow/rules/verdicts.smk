@@ -51,11 +51,6 @@ rule outstanding_runs:
         derived={
             v.name: [v.row, list(v.hypotheses)] for v in derived_variants().values()
         },
-        stopped={
-            name: entry["stopped"]
-            for name, entry in config["hypotheses"].items()
-            if "stopped" in entry
-        },
         readings={
             name: entry
             for name, entry in config["hypotheses"].items()

@@ -21,9 +21,7 @@ with reported(log):
     runs = verdicts.run_table(i.metrics, i.histories)
     missing += outstanding.reading_reruns([w for w, exists in wanted if exists], runs, p.readings)
     costs = pd.read_csv(i.costs) if "costs" in i.keys() else None
-    table = outstanding.outstanding_table(missing, derived, runs, costs, epochs, p.stopped)
+    table = outstanding.outstanding_table(missing, derived, runs, costs, epochs)
     write_csv(out.csv, table)
     write_text(out.md, outstanding.outstanding_markdown(table, "Runs the verdicts still need", p.source))
-    planned = table[table["planned"]] if len(table) else table
-    log(f"{out.csv}: {len(missing)} runs missing of {len(p.wanted)}, {planned['runs'].sum()} planned, "
-        f"{planned['cpu_hours'].sum():.1f} CPU-hours")
+    log(f"{out.csv}: {len(missing)} runs missing of {len(p.wanted)}, {table['cpu_hours'].sum():.1f} CPU-hours")

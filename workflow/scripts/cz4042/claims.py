@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .errors import PipelineError
 from .formatting import pct
 from .verdicts import Rules, Stats, flags, seed_stats
 
@@ -126,9 +127,11 @@ def judge_claims(claims: pd.DataFrame, runs: pd.DataFrame, histories: dict[str, 
     """One row per claim: the quote, what it compares, what ours say and the verdict.
     `runs` holds only runs of the report's protocol; `run_variant_of` maps grid_best to the
     chosen cell; `histories` are those runs' histories by variant."""
+    check_claims(claims)
     rows = []
     for claim in claims.itertuples(index=False):
         a = run_variant_of.get(claim.a, claim.a)
+        points = float(claim.points) if claim.kind == "higher_by" else None
         others = [run_variant_of.get(v, v) for v in str(claim.b).split()] if isinstance(claim.b, str) else []
         if claim.kind == "best_of":
             verdict, said = best_of(a, others, runs, rules)
@@ -139,22 +142,43 @@ def judge_claims(claims: pd.DataFrame, runs: pd.DataFrame, histories: dict[str, 
         elif claim.kind == "loss_spike":
             verdict, said = loss_spike(a, int(claim.epoch), histories)
         else:
-            points = getattr(claim, "points", None)
-            verdict, said = compare(claim.kind, a, others[0], runs, rules, None if pd.isna(points) else float(points))
+            verdict, said = compare(claim.kind, a, others[0], runs, rules, points)
         if verdict != "not run":
-            verdict += provisional([a, *others], runs, rules)
+            verdict += provisional(claim.kind, [a, *others], runs, rules)
         compared = f"{claim.kind} {claim.a}" + (f" vs {claim.b}" if others else "") + (
-            f" at epoch {int(claim.epoch)}" if pd.notna(claim.epoch) else "")
+            f" at epoch {int(claim.epoch)}" if pd.notna(claim.epoch) else "") + (
+            f" by {points:g} pts" if claim.kind == "higher_by" else "")
         rows.append({"id": claim.id, "section": claim.section, "quote": claim.quote, "compares": compared,
                      "ours": said, "verdict": verdict})
     return pd.DataFrame(rows)
 
 
-def provisional(variants: list[str], runs: pd.DataFrame, rules: Rules) -> str:
-    """Why a claim's verdict is not final: a compared row with too few seeds, or with an
-    sd above the band short of its seeds (verdicts.flags, as in the reproduction table)."""
-    why = [f"{v}: {flag}" for v in variants
-           for flag in flags("test_accuracy", seed_stats(runs, v, rules.statistic), rules)]
+ACCURACY_KINDS = ("higher", "higher_by", "not_higher", "best_of", "converges_by")
+KINDS = (*ACCURACY_KINDS, "faster", "loss_converges_by", "loss_spike")
+
+
+def check_claims(claims: pd.DataFrame) -> None:
+    """Every claim has a known kind, what that kind compares, and a positive gain for higher_by."""
+    where = "workflow/reference/report_claims.csv"
+    for claim in claims.itertuples(index=False):
+        if claim.kind not in KINDS:
+            raise PipelineError(f"{where}: claim {claim.id}: unknown kind {claim.kind!r} (known: {', '.join(KINDS)})")
+        points = getattr(claim, "points", None)
+        if claim.kind == "higher_by" and not (pd.notna(points) and float(points) > 0):
+            raise PipelineError(f"{where}: claim {claim.id}: higher_by needs `points`, the gain it states (> 0)")
+        needs_b = claim.kind in ("higher", "higher_by", "not_higher", "best_of", "faster")
+        if needs_b and not isinstance(claim.b, str):
+            raise PipelineError(f"{where}: claim {claim.id}: {claim.kind} compares `a` with `b`; `b` is empty")
+        if not needs_b and pd.isna(claim.epoch):
+            raise PipelineError(f"{where}: claim {claim.id}: {claim.kind} needs `epoch`")
+
+
+def provisional(kind: str, variants: list[str], runs: pd.DataFrame, rules: Rules) -> str:
+    """Why a claim's verdict is not final: a compared row with too few seeds, or, for a
+    claim about accuracy, an accuracy sd above the band short of its seeds (verdicts.flags,
+    as in the reproduction table)."""
+    metric = "test_accuracy" if kind in ACCURACY_KINDS else "final_train_loss"  # the latter: n only
+    why = [f"{v}: {flag}" for v in variants for flag in flags(metric, seed_stats(runs, v, rules.statistic), rules)]
     return f" (provisional: {'; '.join(why)})" if why else ""
 
 

@@ -103,7 +103,7 @@ def judge(name: str, found: list[Effect]) -> tuple[str, list[str]]:
     rows = lambda status: [e.row for e in mine if e.status == status]  # noqa: E731
     fits, breaks = rows("inside"), rows("breaks")
     provisional = all(e.provisional for e in mine if e.status == "breaks")
-    suffix = " (provisional: fewer seeds than the rows)" if provisional else ""
+    suffix = " (provisional: fewer seeds than the rows need)" if provisional else ""
     if breaks:
         head = f"inconsistent: fits {', '.join(fits)}; breaks " if fits else "rejected: breaks "
         return head + ", ".join(breaks) + suffix, []
@@ -133,7 +133,7 @@ def effects_table(found: list[Effect], hypotheses: dict[str, dict]) -> pd.DataFr
     for e in found:
         status, _ = judge(e.hypothesis, found)
         if "stopped" in hypotheses[e.hypothesis]:  # its plan asks for no more runs
-            status += f"; stopped: {hypotheses[e.hypothesis]['stopped']}"
+            status += f"; stopped by its plan: {hypotheses[e.hypothesis]['stopped']['why']}"
         rows.append({
             "hypothesis": e.hypothesis, "claim": hypotheses[e.hypothesis]["claim"],
             "registered": registered_on(hypotheses[e.hypothesis], e.row), "row": e.row, "variant": e.variant,

@@ -36,7 +36,19 @@ def switched_rows(config: dict, name: str) -> list[str]:
     from .config import row_entries
 
     entry, present = config["hypotheses"][name], row_entries(config)
-    return [row for row in entry["touches"] if row in present] if "switch" in entry else []
+    if "switch" not in entry:
+        return []
+    kept = entry["stopped"]["runs"] if "stopped" in entry else entry["touches"]  # a stopped plan: its runs only
+    return [row for row in entry["touches"] if row in present and row in kept]
+
+
+def stopped_seeds(config: dict, ablation: Ablation) -> list[int] | None:
+    """The seeds a single hypothesis's variant keeps once its registered plan stopped it
+    (config `hypotheses.<name>.stopped.runs`), else None (the row's seeds)."""
+    if len(ablation.hypotheses) != 1:
+        return None
+    stopped = config["hypotheses"][ablation.hypotheses[0]].get("stopped")
+    return list(stopped["runs"][ablation.row]) if stopped else None
 
 
 def part_of(config: dict, row: str) -> str:
@@ -142,6 +154,9 @@ def check(config: dict, row_entries: dict[str, dict], report_rows: set[str]) -> 
                                     "(an on-best variant's cell is chosen at run time)")
             if "switch" in entry and row in row_entries and all(row_entries[row].get(k) == v for k, v in entry["switch"].items()):
                 raise PipelineError(f"config key {key}.switch: changes nothing on row {row!r}")
+        for row in entry.get("stopped", {}).get("runs", {}):
+            if row not in entry["touches"]:
+                raise PipelineError(f"config key {key}.stopped.runs.{row}: {row!r} is not in {key}.touches")
         for row, when in entry.get("added", {}).items():
             if row not in entry["touches"]:
                 raise PipelineError(f"config key {key}.added.{row}: {row!r} is not in {key}.touches")
@@ -151,10 +166,17 @@ def check(config: dict, row_entries: dict[str, dict], report_rows: set[str]) -> 
         for index, name in enumerate(entry["hypotheses"]):
             if name not in config["hypotheses"]:
                 raise PipelineError(f"config key worlds.{world}.hypotheses.{index}: no hypothesis {name!r}")
-        for name in entry.get("joined", {}):
+        for name, when in entry.get("joined", {}).items():
             if name not in entry["hypotheses"]:
                 raise PipelineError(f"config key worlds.{world}.joined.{name}: {name!r} is not in "
                                     f"worlds.{world}.hypotheses")
+            if when < entry["registered"]:
+                raise PipelineError(f"config key worlds.{world}.joined.{name}: {when} is before "
+                                    f"worlds.{world}.registered")
+        for index, name in enumerate(entry["hypotheses"]):
+            if "stopped" in config["hypotheses"].get(name, {}):
+                raise PipelineError(f"config key worlds.{world}.hypotheses.{index}: {name!r} was stopped by its plan "
+                                    f"(hypotheses.{name}.stopped)")
     for variant in derived_variants(config):
         if variant in row_entries:
             raise PipelineError(f"a derived variant {variant!r} (<row>_<hypothesis>) is also a configured variant")

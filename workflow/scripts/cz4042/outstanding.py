@@ -85,18 +85,10 @@ def gpu_time(row: str, costs: pd.DataFrame | None, epochs: int) -> float:
     return float(gpu["seconds_per_epoch"].iloc[0]) * epochs if not gpu.empty else math.nan
 
 
-def stopped_by(variant: str, derived: Derived, stopped: dict[str, str]) -> str:
-    """Why no more runs of this variant are planned ('' if they are): a hypothesis it
-    applies was stopped by its registered plan (config `hypotheses.<name>.stopped`)."""
-    names = [n for n in derived.get(variant, ("", ()))[1] if n in stopped]
-    return "; ".join(f"{n} stopped: {stopped[n]}" for n in names)
-
-
 def outstanding_table(missing: list[Wanted], derived: Derived, runs: pd.DataFrame,
-                      costs: pd.DataFrame | None, epochs: dict[str, int], stopped: dict[str, str] | None = None
-                      ) -> pd.DataFrame:
-    """One row per variant with missing seeds: why, which seeds, their time, and whether
-    they are planned (not when a hypothesis they apply was stopped by its plan)."""
+                      costs: pd.DataFrame | None, epochs: dict[str, int]) -> pd.DataFrame:
+    """One row per variant (and per rerun reason) with missing seeds: why, which seeds,
+    and their time."""
     by_variant: dict[tuple[str, str, str], list[Wanted]] = {}
     for wanted in missing:
         by_variant.setdefault((wanted.family, wanted.variant, wanted.rerun), []).append(wanted)
@@ -105,15 +97,12 @@ def outstanding_table(missing: list[Wanted], derived: Derived, runs: pd.DataFram
         first, seeds = group[0], [w.seed for w in group]
         row = derived.get(variant, (variant, ()))[0]
         each, source = run_time(variant, row, runs, costs, epochs[first.part])
-        halted = stopped_by(variant, derived, stopped or {})
         rows.append({
-            "family": family, "variant": variant, "row": row, "planned": not halted,
-            "why": reason(variant, seeds, first, derived) + (f"; not planned: {halted}" if halted else ""),
+            "family": family, "variant": variant, "row": row, "why": reason(variant, seeds, first, derived),
             "seeds": " ".join(map(str, seeds)), "runs": len(seeds), "cpu_hours": len(seeds) * each / 3600,
             "cpu_source": source, "h200_minutes": len(seeds) * gpu_time(row, costs, epochs[first.part]) / 60,
         })
-    columns = ["family", "variant", "row", "planned", "why", "seeds", "runs", "cpu_hours", "cpu_source",
-               "h200_minutes"]
+    columns = ["family", "variant", "row", "why", "seeds", "runs", "cpu_hours", "cpu_source", "h200_minutes"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -125,17 +114,12 @@ def outstanding_markdown(table: pd.DataFrame, title: str, source: str) -> str:
              "H200: run_costs.csv, Part A only.", ""]
     if table.empty:
         return "\n".join(lines + ["Nothing: every run the verdicts read has a record.", ""])
-    planned = table[table["planned"]]
-    for family, group in planned.groupby("family", sort=False):
+    for family, group in table.groupby("family", sort=False):
         gpu = group["h200_minutes"]
         gpu_text = f"{gpu.sum():.0f} min on one H200" if gpu.notna().all() else "H200 time not measured for all"
         runs = int(group["runs"].sum())
         lines.append(f"- **{family}**: {runs} run{'s' * (runs != 1)}, {group['cpu_hours'].sum():.1f} CPU-hours "
                      f"here; {gpu_text}.")
-    halted = table[~table["planned"]]
-    if not halted.empty:
-        lines.append(f"- **not planned**: {int(halted['runs'].sum())} runs of hypotheses stopped by their registered "
-                     f"plan ({halted['cpu_hours'].sum():.1f} CPU-hours here); the verdicts still list them.")
-    shown = table.drop(columns="planned").assign(cpu_hours=table["cpu_hours"].map(lambda h: "—" if math.isnan(h) else f"{h:.1f}"),
+    shown = table.assign(cpu_hours=table["cpu_hours"].map(lambda h: "—" if math.isnan(h) else f"{h:.1f}"),
                          h200_minutes=table["h200_minutes"].map(lambda m: "—" if math.isnan(m) else f"{m:.0f}"))
     return "\n".join(lines + ["", shown.to_markdown(index=False), ""])

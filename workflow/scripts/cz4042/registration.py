@@ -1,6 +1,6 @@
 """When a hypothesis was registered for each row it touches (config `hypotheses`): the
-verdicts count only runs started after it. No imports: the Snakefile and the verdict
-scripts both read it."""
+verdicts count only runs started after it. No imports: hypotheses.py (which the
+Snakefile loads), explain.py and outstanding.py share it."""
 
 
 def registered_on(entry: dict, row: str) -> str:

@@ -66,7 +66,8 @@ def world_columns(world: str, runs: pd.DataFrame, protocol: dict, number, varian
     return {f"{world}_variant": w_variant, f"{world}_reading": reading or "",
             f"{world}_ours": found.mean if found else math.nan, f"{world}_seeds": found.n if found else 0,
             f"{world}_verdict": plain_verdict(number.metric, number.report, found, rules),
-            f"{world}_flags": "; ".join(flags(number.metric, found, rules)), f"{world}_after_composed": after}
+            f"{world}_flags": "; ".join(flags(number.metric, found, rules)), f"{world}_changes": changes,
+            f"{world}_after_composed": after}
 
 
 def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, run_variant_of: dict[str, str], protocol: dict,

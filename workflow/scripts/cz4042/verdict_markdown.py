@@ -49,7 +49,7 @@ def reproduced_detail(table: pd.DataFrame, prefix: str) -> str:
     done = counted[counted[f"{prefix}verdict"] == "reproduced"]
     text = f" Of those reproduced, {int((done[f'{prefix}flags'].fillna('') != '').sum())} provisional"
     if prefix:
-        changed = done[done[f"{prefix}variant"].ne(done["run_variant"]) | done[f"{prefix}reading"].fillna("").ne("")]
+        changed = done[done[f"{prefix}changes"].astype(bool)]
         text += (f"; {len(changed)} on rows the world changes, {int(changed[f'{prefix}after_composed'].sum())} of "
                  "them only on runs made after the world was composed")
     return text + "."
