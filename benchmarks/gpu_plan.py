@@ -10,8 +10,8 @@ one process each, sharing the GPU), with the minutes expected on one H200 at fp3
 - on_best: momentum, rmsprop, adam, dropout on that cell: ~2 on a cell up to (128,256),
   ~6 on (256,256), ~10 on (256,512) (the report's best cell).
 - seed2, seed3: the grid and the on-best variants, one seed each: ~7 to ~15 each.
-- hypotheses: Part A's derived variants (baseline_fan_in, baseline_starter_layout, and
-  baseline_full_batch, whose plan stopped it there), seed 1: ~3.
+- hypotheses: Part A's derived variants (baseline_starter_layout, and baseline_full_batch
+  and baseline_fan_in, whose plans stopped them at their seed 1), seed 1: ~3.
 
 Where the minutes come from (docs/performance.md, "Speed per epoch on one NVIDIA H200"
 and "Run times on one NVIDIA H200", 2026-11-27): every cell alone takes 0.12-0.31 s an

@@ -155,14 +155,15 @@ def assert_rejected(path: str, value, message: str) -> None:
 def test_a_world_applies_a_reading_to_the_rows_it_touches():
     """A world with the unscaled reading reads the baseline's unscaled column (its own
     runs, after the reading's registration); a switch on the same row keeps its variant."""
-    config = broken("worlds.starter_2019.hypotheses", ["title", "unscaled", "fan_in"])
+    config = broken("worlds.starter_2019.hypotheses", ["title", "unscaled", "starter_layout"])
     cfg.validate(config, SCHEMA)
     rows = hypotheses.world_rows(config, "starter_2019")
-    unscaled, fan_in = (config["hypotheses"][n]["registered"] for n in ("unscaled", "fan_in"))
+    unscaled, layout = (config["hypotheses"][n]["registered"] for n in ("unscaled", "starter_layout"))
     world = config["worlds"]["starter_2019"]
     joined = world["joined"]["unscaled"]  # later than the world: its rows' runs count as made after it from then
     assert rows["momentum"] == ["momentum", {}, unscaled, "unscaled", joined]
-    assert rows["baseline"] == ["baseline_fan_in", {"init": "fan_in"}, max(unscaled, fan_in), "unscaled", joined]
+    assert rows["baseline"] == ["baseline_starter_layout", {"cifar_layout": "starter_reshape"}, max(unscaled, layout),
+                                "unscaled", joined]
     assert rows["char_cnn"][4] == world["registered"] < joined
     assert rows["char_cnn"][3] is None
 
@@ -224,4 +225,4 @@ def test_a_hypothesis_stopped_by_its_plan_keeps_only_the_runs_it_made():
     derived = hypotheses.derived_variants(CONFIG)
     assert "baseline_full_batch" in derived and "grid_10x10_full_batch" not in derived
     assert hypotheses.stopped_seeds(CONFIG, derived["baseline_full_batch"]) == [1]
-    assert hypotheses.stopped_seeds(CONFIG, derived["baseline_fan_in"]) is None
+    assert hypotheses.stopped_seeds(CONFIG, derived["baseline_starter_layout"]) is None
