@@ -158,8 +158,13 @@ def seeds_of(variant):
     derived from a hypothesis has its row's seeds (it explains only with as many), or
     only those its plan made if the plan stopped it."""
     derived = derived_variants()
-    if variant in derived and hypotheses.stopped_seeds(config, derived[variant]):
-        return hypotheses.stopped_seeds(config, derived[variant])  # its plan stopped it
+    stopped = (
+        hypotheses.stopped_seeds(config, derived[variant])
+        if variant in derived
+        else None
+    )
+    if stopped:  # its plan stopped it: only the runs it made
+        return stopped
     row = derived[variant].row if variant in derived else variant
     more = config["more_seeds"]
     return config["seeds"] + (more["seeds"] if row in more["rows"] else [])
