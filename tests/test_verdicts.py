@@ -65,11 +65,14 @@ RUN_ROWS = (
 RUNS = pd.DataFrame(RUN_ROWS)
 
 
+STARTER = {"gap": reproduction_tables.WorldRow("gap_good", {"x": 1}, "2026-11-30T00:00Z", None, "2026-11-30T00:00Z"),
+           "wide": reproduction_tables.WorldRow("wide", {}, "2026-11-30T00:00Z", "unscaled", "2026-12-01T00:00Z")}
+
+
 @pytest.fixture(scope="module")
 def built():
     table, effects = reproduction_tables.reproduction_table(
-        REFERENCE, RUNS, {}, PROTOCOL, HYPOTHESES, {"starter": {"gap": ("gap_good", {"x": 1}, "2026-11-30T00:00Z", None, "2026-11-30T00:00Z"),
-                                                   "wide": ("wide", {}, "2026-11-30T00:00Z", "unscaled", "2026-12-01T00:00Z")}},
+        REFERENCE, RUNS, {}, PROTOCOL, HYPOTHESES, {"starter": STARTER},
         pd.DataFrame(columns=["row", "metric", "number"]), RULES)
     return table.set_index(["table", "variant", "metric"]), effects
 
@@ -156,8 +159,10 @@ def test_the_summary_says_how_many_reproduced_are_provisional_or_rest_on_runs_be
     """`wide`'s runs started at the moment the world was composed (after); `gap`'s world
     runs (its accuracy and its loss) before: they count as reproduced, but not as made after."""
     runs = RUNS.assign(started=RUNS["started"].where(RUNS["variant"] != "gap_good", "2026-11-30T12:00:00+00:00"))
-    worlds = {"starter": {"gap": ("gap_good", {"x": 1}, "2026-11-30T00:00Z", None, "2026-12-01T00:00Z"),
-                          "wide": ("wide", {}, "2026-11-30T00:00Z", "unscaled", "2026-12-01T00:00Z")}}
+    worlds = {"starter": {"gap": reproduction_tables.WorldRow("gap_good", {"x": 1}, "2026-11-30T00:00Z", None,
+                                                            "2026-12-01T00:00Z"),
+                          "wide": reproduction_tables.WorldRow("wide", {}, "2026-11-30T00:00Z", "unscaled",
+                                                               "2026-12-01T00:00Z")}}
     table, _ = reproduction_tables.reproduction_table(REFERENCE, runs, {}, PROTOCOL, HYPOTHESES, worlds,
                                                       pd.DataFrame(columns=["row", "metric", "number"]), RULES)
     lines = verdict_markdown.summary_lines(table, ["starter"])

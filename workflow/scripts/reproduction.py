@@ -20,7 +20,7 @@ with reported(log):
         protocol = yaml.safe_load(handle)
     run_variant_of = {"grid_best": records.read_best_cell(i.best_cell)["variant"]} if "best_cell" in i.keys() else {}
     rules = verdicts.Rules(**p.rules)
-    worlds = {w: {row: tuple(v) for row, v in changed.items()} for w, changed in p.worlds.items()}
+    worlds = {w: {row: reproduction_tables.WorldRow(*v) for row, v in changed.items()} for w, changed in p.worlds.items()}
     table, effects = reproduction_tables.reproduction_table(reference, runs, run_variant_of, protocol, p.hypotheses, worlds,
                                                             pd.read_csv(i.peers), rules,
                                                             pd.read_csv(i.costs) if "costs" in i.keys() else None)

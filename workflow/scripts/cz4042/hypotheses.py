@@ -92,7 +92,8 @@ def world_rows(config: dict, world: str) -> dict[str, list]:
     """{row: [variant, its entry's switches, registered, reading, composed]} for every row
     `world` changes: its variant (the row's own where only a reading touches it), the
     time after which its runs count (the latest registration of what it applies), and
-    when the world itself was composed (runs before it are what it was chosen after)."""
+    when the world itself was composed (runs before it are what it was chosen after).
+    A plain list, as a rule's params; reproduction_tables.WorldRow names its fields."""
     variants, readings = world_variants(config, world), world_readings(config, world)
     rows = {}
     for row in dict.fromkeys([*variants, *readings]):

@@ -6,12 +6,22 @@ and the peers' numbers beside it; and its Markdown.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import pandas as pd
 
 from . import explain
 from .verdicts import (REPRODUCED, Rules, Stats, column_of, flags, loss_inside, of_protocol,
                        plain_verdict, readings, reference_numbers, seed_stats)
+
+
+class WorldRow(NamedTuple):
+    """How a world reads one row it changes (hypotheses.world_rows builds them)."""
+    variant: str  # the world's variant of the row (the row's own for a reading alone)
+    switch: dict  # the model/training switches that variant applies
+    registered: str | None  # when the variant was fixed: runs before it are not read
+    reading: str | None  # the accuracy column read instead of the statistic, or None
+    composed: str | None  # when the world took its form for this row
 
 
 def report_accuracies(numbers: pd.DataFrame, run_variant_of: dict[str, str]) -> dict[str, float]:
@@ -52,17 +62,17 @@ def world_runs(runs: pd.DataFrame, protocol: dict, part: str, row: str, variant:
 
 
 def world_columns(world: str, runs: pd.DataFrame, protocol: dict, number, variant: str, column: str,
-                  changed: tuple, rules: Rules) -> dict:
+                  changed: WorldRow, rules: Rules) -> dict:
     """A world's columns for one report number. `after_composed`: the world changes the
     row and every run it reads started after the world was composed (runs made before
     are what it was chosen after: a reader weighs those verdicts less)."""
-    w_variant, switch, registered, reading, composed = changed
-    reading = reading if number.metric == "test_accuracy" else None
-    mine, column = world_runs(runs, protocol, number.part, number.variant, w_variant, switch, registered, column,
-                              reading)
+    w_variant = changed.variant
+    reading = changed.reading if number.metric == "test_accuracy" else None
+    mine, column = world_runs(runs, protocol, number.part, number.variant, w_variant, changed.switch,
+                              changed.registered, column, reading)
     found = seed_stats(mine, w_variant, column)
     changes = w_variant != variant or reading is not None
-    after = changes and found is not None and bool(explain.started_after(mine, composed).all())
+    after = changes and found is not None and bool(explain.started_after(mine, changed.composed).all())
     return {f"{world}_variant": w_variant, f"{world}_reading": reading or "",
             f"{world}_ours": found.mean if found else math.nan, f"{world}_seeds": found.n if found else 0,
             f"{world}_verdict": plain_verdict(number.metric, number.report, found, rules),
@@ -71,14 +81,12 @@ def world_columns(world: str, runs: pd.DataFrame, protocol: dict, number, varian
 
 
 def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, run_variant_of: dict[str, str], protocol: dict,
-                       hypotheses: dict[str, dict], worlds: dict[str, dict[str, tuple]],
+                       hypotheses: dict[str, dict], worlds: dict[str, dict[str, WorldRow]],
                        peers: pd.DataFrame, rules: Rules, costs: pd.DataFrame | None = None
                        ) -> tuple[pd.DataFrame, list[explain.Effect]]:
     """(one row per report number, every hypothesis's effects). `run_variant_of` maps a report
     row to our variant (grid_best -> the chosen cell); `worlds` maps a world to
-    {row: (variant, switch, registered, reading, composed)} for the rows it changes
-    (reading: the accuracy column it reads instead of the statistic, or None; composed:
-    when the world was)."""
+    {row: WorldRow} for the rows it changes."""
     numbers = reference_numbers(reference)
     parts = {run_variant_of.get(v, v): part for v, part in zip(numbers["variant"], numbers["part"])}
     effects = explain.effects(runs, protocol, report_accuracies(numbers, run_variant_of), parts, hypotheses, rules)
@@ -109,7 +117,7 @@ def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, run_variant_
             **peer_columns(peers, number.variant, number.metric, number.report, rules.accuracy_band),
         }
         for world, changed in worlds.items():
-            unchanged = (variant, {}, None, None, None)
+            unchanged = WorldRow(variant, {}, None, None, None)
             row.update(world_columns(world, runs, protocol, number, variant, column, changed.get(variant, unchanged),
                                      rules))
         rows.append(row)
