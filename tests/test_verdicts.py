@@ -302,3 +302,36 @@ def test_a_speed_claim_reads_each_runs_fastest_epoch_and_needs_the_time_factor()
     assert said("idle", "busy")[0] == "contradicted"
     assert said("busy", "close")[0] == "undecided"
     assert "whole runs 900 s vs 600 s" in said("busy", "idle")[1]
+
+
+def test_a_claim_is_also_judged_on_the_reports_own_numbers_by_the_same_rules():
+    """The report's Part A dropout claim (45.0 'higher than' 49.1) fails on its own table;
+    a curve claim has no printed numbers; a name the report does not print says so."""
+    reference = pd.DataFrame([{"variant": "dropout", "test_accuracy": 0.45, "train_seconds": None},
+                              {"variant": "grid_best", "test_accuracy": 0.491, "train_seconds": None},
+                              {"variant": "char", "test_accuracy": 0.40, "train_seconds": 26241.0},
+                              {"variant": "word", "test_accuracy": 0.82, "train_seconds": 2716.0}])
+    table = pd.DataFrame([
+        {"id": "d", "section": "s", "quote": "q", "kind": "higher", "a": "dropout", "b": "grid_best", "epoch": None},
+        {"id": "t", "section": "s", "quote": "q", "kind": "faster", "a": "word", "b": "char", "epoch": None},
+        {"id": "c", "section": "s", "quote": "q", "kind": "loss_spike", "a": "word", "b": None, "epoch": 350},
+        {"id": "m", "section": "s", "quote": "q", "kind": "higher", "a": "momentum", "b": "word", "epoch": None},
+    ])
+    judged = claims.judge_claims(table, RUNS.assign(epoch_seconds=1.0), {}, {}, RULES, reference)
+    judged = judged.set_index("id")["report_numbers"]
+    assert judged.to_dict() == {"d": "contradicted: dropout 45.0 vs grid_best 49.1: -4.1 pts",
+                                "t": "holds: word 2716 s vs char 26241 s: x9.66", "c": "—", "m": "not printed"}
+
+
+def test_similar_loss_holds_only_within_the_loss_factor_at_every_50th_epoch():
+    import numpy as np
+
+    epochs = np.arange(1, 501)
+    base = pd.DataFrame({"epoch": epochs, "train_loss": 2.0 / epochs})
+    close = base.assign(train_loss=base["train_loss"] * 2.5)  # x2.5 everywhere: within x3
+    apart = base.assign(train_loss=np.where(epochs == 250, base["train_loss"] * 4, base["train_loss"]))
+    histories = {"gd": [base], "close": [close], "apart": [apart]}
+    assert claims.similar_loss("close", "gd", histories, RULES)[0] == "holds"
+    verdict, said = claims.similar_loss("apart", "gd", histories, RULES)
+    assert verdict == "contradicted" and "epoch 250" in said
+    assert claims.similar_loss("momentum", "gd", histories, RULES)[0] == "not run"

@@ -38,7 +38,7 @@ with reported(log):
         ablations, "Registered hypotheses, on every row they touch", notes))
     own = reproduction_tables.report_runs(runs, protocol, p.rows)
     judged = claims.judge_claims(pd.read_csv(i.claims), own, reproduction_tables.histories_by_variant(own),
-                                 run_variant_of, rules)
+                                 run_variant_of, rules, reference)
     write_csv(out.claims_csv, judged)
     write_text(out.claims_md, claims.claims_markdown(judged, "The report's claims, judged from our runs", notes))
     log(f"{out.csv}: {len(table)} report numbers, {verdicts.verdict_counts(table)}; {len(ablations)} hypothesis "

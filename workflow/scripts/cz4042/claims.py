@@ -9,7 +9,11 @@ time_factor), best_of (a beats the best of b by more than the band), converges_b
 accuracy at `epoch` lies within the band of its final accuracy), loss_converges_by (a's
 training loss at `epoch` has made at least 90% of its drop from epoch 1 to the last
 epoch), loss_spike (a's training loss jumps above 10x the median of the surrounding 200
-epochs, and 0.1 above it, within 50 epochs of `epoch`).
+epochs, and 0.1 above it, within 50 epochs of `epoch`), similar_loss (a's training loss
+lies within the loss factor of b's at every 50th epoch, each the mean over seeds).
+
+Each claim is also judged on the report's own numbers (its tables, one "run" per row)
+where it compares numbers the report prints: a claim its own tables contradict is shown so.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import pandas as pd
 
 from .errors import PipelineError
 from .formatting import pct
-from .verdicts import Rules, Stats, flags, seed_stats
+from .verdicts import Rules, Stats, flags, loss_ratio, seed_stats
 
 SPIKE_FACTOR = 10  # a spike: one epoch's loss above this many times the window's median
 SPIKE_FLOOR = 0.1  # ... and above it by this much at least (near-zero losses jitter by large factors)
@@ -59,6 +63,11 @@ def faster(a: str, b: str, first: Stats, second: Stats, runs: pd.DataFrame, rule
     ratio = second.mean / first.mean
     said = (f"{a} {first.mean:.2f} vs {b} {second.mean:.2f} s per fastest epoch: x{ratio:.2f} "
             f"(whole runs {totals[a]:.0f} s vs {totals[b]:.0f} s)")
+    return speed_verdict(ratio, said, rules)
+
+
+def speed_verdict(ratio: float, said: str, rules: Rules) -> tuple[str, str]:
+    """b's time over a's: holds above time_factor, contradicted below its inverse."""
     if ratio > rules.time_factor:
         return "holds", said
     if 1 / ratio > rules.time_factor:
@@ -122,9 +131,59 @@ def loss_spike(a: str, epoch: int, histories: dict[str, list[pd.DataFrame]]) -> 
     return ("holds" if spiked else "contradicted"), said
 
 
+SIMILAR_EVERY = 50  # similar_loss compares the curves at every this many epochs
+
+
+def similar_loss(a: str, b: str, histories: dict[str, list[pd.DataFrame]], rules: Rules) -> tuple[str, str]:
+    """a's training-loss curve follows b's: within the loss factor at every 50th epoch."""
+    missing = [v for v in (a, b) if not histories.get(v)]
+    if missing:
+        return "not run", f"no runs of {', '.join(missing)}"
+    curves = {v: pd.concat(histories[v]).groupby("epoch")["train_loss"].mean() for v in (a, b)}
+    epochs = [e for e in curves[a].index if e % SIMILAR_EVERY == 0 and e in curves[b].index]
+    worst = max(epochs, key=lambda e: loss_ratio(curves[a][e], curves[b][e]))
+    ratio = loss_ratio(curves[a][worst], curves[b][worst])
+    said = (f"{a} vs {b} training loss at every {SIMILAR_EVERY}th epoch: at most x{ratio:.2f} apart "
+            f"(epoch {worst}: {curves[a][worst]:.3g} vs {curves[b][worst]:.3g})")
+    return ("holds" if ratio <= rules.loss_factor else "contradicted"), said
+
+
+REPORT_KINDS = {"higher": "test_accuracy", "higher_by": "test_accuracy", "not_higher": "test_accuracy",
+                "best_of": "test_accuracy", "faster": "train_seconds"}
+
+
+def by_report(kind: str, a: str, others: list[str], points: float | None, reference: pd.DataFrame,
+              rules: Rules) -> str:
+    """The claim judged on the report's own tables, as if each of its numbers were one run
+    (the same rule as ours); "—" where the report prints no numbers for what it compares
+    (a curve's shape)."""
+    if kind not in REPORT_KINDS or reference is None:
+        return "—"
+    column = REPORT_KINDS[kind]
+    printed = dict(reference[["variant", column]].dropna().drop_duplicates("variant").itertuples(index=False))
+    if any(v not in printed for v in [a, *others]):
+        return "not printed"
+    if kind == "faster":  # the report prints whole training times
+        ratio = printed[others[0]] / printed[a]
+        verdict, said = speed_verdict(ratio, f"{a} {printed[a]:.0f} s vs {others[0]} {printed[others[0]]:.0f} s: "
+                                             f"x{ratio:.2f}", rules)
+    elif kind == "best_of":
+        verdict, said = best_of(a, others, as_runs(printed, rules), rules)
+    else:
+        verdict, said = compare(kind, a, others[0], as_runs(printed, rules), rules, points)
+    return f"{verdict}: {said.replace(' (n=1)', '')}"
+
+
+def as_runs(printed: dict[str, float], rules: Rules) -> pd.DataFrame:
+    """The report's accuracies as one run per row, read by the same rules as ours."""
+    return pd.DataFrame({"variant": list(printed), rules.statistic: list(printed.values())})
+
+
 def judge_claims(claims: pd.DataFrame, runs: pd.DataFrame, histories: dict[str, list[pd.DataFrame]],
-                 run_variant_of: dict[str, str], rules: Rules) -> pd.DataFrame:
-    """One row per claim: the quote, what it compares, what ours say and the verdict.
+                 run_variant_of: dict[str, str], rules: Rules, reference: pd.DataFrame | None = None
+                 ) -> pd.DataFrame:
+    """One row per claim: the quote, what it compares, what ours say and the verdict, and
+    the verdict of the report's own numbers (`reference`: report_2019.csv).
     `runs` holds only runs of the report's protocol; `run_variant_of` maps grid_best to the
     chosen cell; `histories` are those runs' histories by variant."""
     check_claims(claims)
@@ -141,6 +200,8 @@ def judge_claims(claims: pd.DataFrame, runs: pd.DataFrame, histories: dict[str, 
             verdict, said = loss_converges_by(a, int(claim.epoch), histories)
         elif claim.kind == "loss_spike":
             verdict, said = loss_spike(a, int(claim.epoch), histories)
+        elif claim.kind == "similar_loss":
+            verdict, said = similar_loss(a, others[0], histories, rules)
         else:
             verdict, said = compare(claim.kind, a, others[0], runs, rules, points)
         if verdict != "not run":
@@ -148,13 +209,15 @@ def judge_claims(claims: pd.DataFrame, runs: pd.DataFrame, histories: dict[str, 
         compared = f"{claim.kind} {claim.a}" + (f" vs {claim.b}" if others else "") + (
             f" at epoch {int(claim.epoch)}" if pd.notna(claim.epoch) else "") + (
             f" by {points:g} pts" if claim.kind == "higher_by" else "")
+        printed = str(claim.b).split() if isinstance(claim.b, str) else []  # the report's names: no grid_best map
         rows.append({"id": claim.id, "section": claim.section, "quote": claim.quote, "compares": compared,
-                     "ours": said, "verdict": verdict})
+                     "ours": said, "verdict": verdict,
+                     "report_numbers": by_report(claim.kind, claim.a, printed, points, reference, rules)})
     return pd.DataFrame(rows)
 
 
 ACCURACY_KINDS = ("higher", "higher_by", "not_higher", "best_of", "converges_by")
-KINDS = (*ACCURACY_KINDS, "faster", "loss_converges_by", "loss_spike")
+KINDS = (*ACCURACY_KINDS, "faster", "loss_converges_by", "loss_spike", "similar_loss")
 
 
 def check_claims(claims: pd.DataFrame) -> None:
@@ -166,10 +229,10 @@ def check_claims(claims: pd.DataFrame) -> None:
         points = getattr(claim, "points", None)
         if claim.kind == "higher_by" and not (pd.notna(points) and float(points) > 0):
             raise PipelineError(f"{where}: claim {claim.id}: higher_by needs `points`, the gain it states (> 0)")
-        needs_b = claim.kind in ("higher", "higher_by", "not_higher", "best_of", "faster")
+        needs_b = claim.kind in ("higher", "higher_by", "not_higher", "best_of", "faster", "similar_loss")
         if needs_b and not isinstance(claim.b, str):
             raise PipelineError(f"{where}: claim {claim.id}: {claim.kind} compares `a` with `b`; `b` is empty")
-        if not needs_b and pd.isna(claim.epoch):
+        if claim.kind in ("converges_by", "loss_converges_by", "loss_spike") and pd.isna(claim.epoch):
             raise PipelineError(f"{where}: claim {claim.id}: {claim.kind} needs `epoch`")
 
 
@@ -189,5 +252,6 @@ def claim_counts(verdicts: pd.Series) -> str:
 
 
 def claims_markdown(table: pd.DataFrame, title: str, notes: list[str]) -> str:
+    shown = table.rename(columns={"report_numbers": "on the report's own numbers"})
     return "\n".join([f"# {title}", "", *notes, "", f"Claims: {claim_counts(table['verdict'])}.", "",
-                      table.to_markdown(index=False), ""])
+                      shown.to_markdown(index=False), ""])
