@@ -335,3 +335,24 @@ def test_similar_loss_holds_only_within_the_loss_factor_at_every_50th_epoch():
     verdict, said = claims.similar_loss("apart", "gd", histories, RULES)
     assert verdict == "contradicted" and "epoch 250" in said
     assert claims.similar_loss("momentum", "gd", histories, RULES)[0] == "not run"
+
+
+def test_a_report_accuracy_no_count_over_the_test_set_gives_is_a_caveat_not_a_verdict():
+    """7.37 % and 5.26 % are k/700 for no k (51/700 = 7.29, 52/700 = 7.43); 88 % and 66.3 %
+    are (616/700, 464/700 = 66.29); the caveat leaves the verdict as it is."""
+    assert not verdicts.is_a_count(0.0737, 700) and not verdicts.is_a_count(0.0526, 700)
+    assert verdicts.is_a_count(0.88, 700) and verdicts.is_a_count(0.663, 700) and verdicts.is_a_count(0.35, 2000)
+    main = verdicts.Stats(0.082, 0.011, 3, 0.071, 0.093, 0.081)
+    assert verdicts.caveats("test_accuracy", 0.0737, main, 700, RULES) == ["report 7.37 % is not k/700 for any k"]
+    assert verdicts.caveats("final_train_loss", 0.0737, main, 700, RULES) == []
+
+
+def test_a_spread_wider_than_the_band_at_full_seeds_is_a_caveat_when_the_median_disagrees():
+    """Five seeds, one collapsed: the mean 74.3 lies inside 75.6's band, the median 78.9 not."""
+    finals = pd.Series([0.594, 0.789, 0.741, 0.793, 0.800])
+    lstm = verdicts.seed_stats(pd.DataFrame({"variant": "l", "final": finals}), "l", "final")
+    assert lstm.n == 5 and lstm.median == pytest.approx(0.789)
+    assert verdicts.caveats("test_accuracy", 0.756, lstm, None, RULES) == [
+        "sd 8.7 > band at n=5; median 78.9 outside the band"]
+    assert verdicts.flags("test_accuracy", lstm, RULES) == []  # the verdict stays final
+    assert verdicts.caveats("test_accuracy", 0.70, lstm, None, RULES) == []  # both outside: nothing to weigh

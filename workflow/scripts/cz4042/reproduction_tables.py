@@ -11,7 +11,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from . import explain
-from .verdicts import (REPRODUCED, Rules, Stats, column_of, flags, loss_inside, of_protocol,
+from .verdicts import (REPRODUCED, Rules, Stats, caveats, column_of, flags, loss_inside, of_protocol,
                        plain_verdict, readings, reference_numbers, seed_stats)
 
 
@@ -76,7 +76,10 @@ def world_columns(world: str, runs: pd.DataFrame, protocol: dict, number, varian
     return {f"{world}_variant": w_variant, f"{world}_reading": reading or "",
             f"{world}_ours": found.mean if found else math.nan, f"{world}_seeds": found.n if found else 0,
             f"{world}_verdict": plain_verdict(number.metric, number.report, found, rules),
-            f"{world}_flags": "; ".join(flags(number.metric, found, rules)), f"{world}_changes": changes,
+            f"{world}_flags": "; ".join(flags(number.metric, found, rules)),
+            f"{world}_caveats": "; ".join(caveats(number.metric, number.report, found,
+                                                  protocol.get("test_examples", {}).get(number.part), rules)),
+            f"{world}_changes": changes,
             f"{world}_after_composed": after}
 
 
@@ -111,6 +114,8 @@ def reproduction_table(reference: pd.DataFrame, runs: pd.DataFrame, run_variant_
             "verdict": with_explanation(number.metric, plain, variant, explained, effects, loss_of, number.report,
                                         rules),
             "flags": "; ".join(flags(number.metric, main, rules)),
+            "caveats": "; ".join(caveats(number.metric, number.report, main,
+                                         protocol.get("test_examples", {}).get(part), rules)),
             "protocol": protocol_label(main, runs[(runs["variant"] == variant) & ~runs.index.isin(own.index)], protocol[part]),
             "missing_runs": missing_runs(costs, number.variant, number.metric, main, protocol[part]["epochs"], rules),
             **readings(own, variant),

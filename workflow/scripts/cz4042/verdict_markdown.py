@@ -48,6 +48,8 @@ def reproduced_detail(table: pd.DataFrame, prefix: str) -> str:
     counted = table[table["counted"].astype(bool)]
     done = counted[counted[f"{prefix}verdict"] == "reproduced"]
     text = f" Of those reproduced, {int((done[f'{prefix}flags'].fillna('') != '').sum())} provisional"
+    caveated = int((done[f"{prefix}caveats"].fillna("") != "").sum())
+    text += f", {caveated} with a caveat" if caveated else ""
     if prefix:
         changed = done[done[f"{prefix}changes"].astype(bool)]
         text += (f"; {len(changed)} on rows the world changes, {int(changed[f'{prefix}after_composed'].sum())} of "
@@ -84,16 +86,20 @@ def reproduction_markdown(table: pd.DataFrame, worlds: list[str], title: str, no
         "ours": [value(k, v, s, n) for k, v, s, n in zip(m, table["ours"], table["ours_sd"], table["seeds"])],
         "95% CI": [interval(k, lo, hi) for k, lo, hi in zip(m, table["ci_low"], table["ci_high"])],
         "Δ": [delta(k, o, r) for k, o, r in zip(m, table["ours"], table["report"])],
-        "verdict": [v + (f" ({f})" if f else "") + ("" if c else f" [same number as {s}: not counted]")
-                    for v, f, c, s in zip(table["verdict"], table["flags"], table["counted"], table["same_number_as"])],
+        "verdict": [v + (f" ({f})" if f else "") + (f" [caveat: {w}]" if w else "")
+                    + ("" if c else f" [same number as {s}: not counted]")
+                    for v, f, w, c, s in zip(table["verdict"], table["flags"], table["caveats"].fillna(""),
+                                             table["counted"], table["same_number_as"])],
     })
     for world in worlds:
         shown[f"{world}"] = [
             "same runs" if w == r and not read else
             f"{value(k, o, n=n)}{f' {read}' if read else ''}: {v}" + (f" ({f})" if f else "")
-            for k, o, n, v, w, r, f, read in zip(m, table[f"{world}_ours"], table[f"{world}_seeds"],
-                                                 table[f"{world}_verdict"], table[f"{world}_variant"], table["run_variant"],
-                                                 table[f"{world}_flags"].fillna(""), table[f"{world}_reading"].fillna(""))]
+            + (f" [caveat: {c}]" if c else "")
+            for k, o, n, v, w, r, f, c, read in zip(
+                m, table[f"{world}_ours"], table[f"{world}_seeds"], table[f"{world}_verdict"],
+                table[f"{world}_variant"], table["run_variant"], table[f"{world}_flags"].fillna(""),
+                table[f"{world}_caveats"].fillna(""), table[f"{world}_reading"].fillna(""))]
     shown["peers"] = [peers(n, lo, hi, out) for n, lo, hi, out in
                       zip(table["peers"], table["peer_low"], table["peer_high"], table["report_outside_peers"])]
     missing = table[table["missing_runs"].fillna("") != ""]

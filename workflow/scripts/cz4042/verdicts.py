@@ -55,6 +55,7 @@ class Stats:
     n: int
     low: float  # lowest seed
     high: float  # highest seed
+    median: float = math.nan
 
     def interval(self, confidence: float) -> tuple[float, float]:
         """Student's t interval of the mean (NaN below 2 seeds)."""
@@ -160,7 +161,8 @@ def seed_stats(runs: pd.DataFrame, variant: str, column: str) -> Stats | None:
     if values.empty:
         return None
     sd = float(values.std(ddof=1)) if len(values) > 1 else math.nan
-    return Stats(float(values.mean()), sd, len(values), float(values.min()), float(values.max()))
+    return Stats(float(values.mean()), sd, len(values), float(values.min()), float(values.max()),
+                 float(values.median()))
 
 
 # ----------------------------------------------------------------------------- rules
@@ -203,6 +205,33 @@ def flags(metric: str, main: Stats | None, rules: Rules) -> list[str]:
     if metric == "test_accuracy" and main.n > 1 and main.sd > rules.accuracy_band and main.n < rules.unstable_seeds:
         found.append(f"sd {100 * main.sd:.1f} > band: needs {rules.unstable_seeds} seeds")
     return found
+
+
+def caveats(metric: str, report: float, main: Stats | None, test_examples: int | None, rules: Rules) -> list[str]:
+    """What a reader should weigh beside a verdict, without changing it: a report
+    accuracy that no count of right answers over the test set can give (its test
+    evaluation was not a plain accuracy), and a spread still wider than the band at the
+    seeds the rules ask for, whose median and mean fall on either side of the band's
+    edge (one seed moves the mean across it)."""
+    found = []
+    if metric == "test_accuracy" and test_examples and not is_a_count(report, test_examples):
+        found.append(f"report {100 * report:g} % is not k/{test_examples} for any k")
+    if (metric == "test_accuracy" and main is not None and main.n >= rules.unstable_seeds
+            and main.sd > rules.accuracy_band
+            and accuracy_inside(main.median, report, rules) != accuracy_inside(main.mean, report, rules)):
+        side = "inside" if accuracy_inside(main.median, report, rules) else "outside"
+        found.append(f"sd {100 * main.sd:.1f} > band at n={main.n}; median {100 * main.median:.1f} {side} the band")
+    return found
+
+
+def is_a_count(report: float, test_examples: int) -> bool:
+    """Some k right of `test_examples` rounds to the report's percentage as printed
+    (its decimals: 7.37 -> 2, 66.3 -> 1, 88 -> 0)."""
+    printed = f"{100 * report:.6f}".rstrip("0").rstrip(".")
+    decimals = len(printed.split(".")[1]) if "." in printed else 0
+    step, half = 100 / test_examples, 0.5 * 10 ** -decimals + 1e-9
+    k = round(100 * report / step)
+    return any(abs(j * step - 100 * report) <= half for j in (k - 1, k, k + 1))
 
 
 def reference_numbers(reference: pd.DataFrame) -> pd.DataFrame:
