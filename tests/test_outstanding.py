@@ -22,7 +22,7 @@ def table(missing):
 def test_each_missing_run_says_why_it_is_asked():
     found = table(wanted("partB", "row", [4, 5]) + wanted("partB", "row_title", [2, 3])
                   + wanted("partB", "row_title_tf1", [1, 2, 3]))
-    assert found.loc["row", "why"] == "report row; its row's sd exceeds the band (more_seeds)"
+    assert found.loc["row", "why"] == "report row; an sd above the band, its row's or its own (more_seeds)"
     assert found.loc["row_title", "why"] == "hypothesis title on row"
     assert found.loc["row_title_tf1", "why"] == "world variant (title + tf1) of row"
     assert found.loc["row_title_tf1", "seeds"] == "1 2 3" and found.loc["row_title_tf1", "runs"] == 3

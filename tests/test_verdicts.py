@@ -356,3 +356,10 @@ def test_a_spread_wider_than_the_band_at_full_seeds_is_a_caveat_when_the_median_
         "sd 8.7 > band at n=5; median 78.9 outside the band"]
     assert verdicts.flags("test_accuracy", lstm, RULES) == []  # the verdict stays final
     assert verdicts.caveats("test_accuracy", 0.70, lstm, None, RULES) == []  # both outside: nothing to weigh
+
+
+def test_a_hypothesis_whose_own_sd_exceeds_the_band_is_provisional_short_of_5_seeds():
+    stable, spread = verdicts.Stats(0.77, 0.02, 3, 0.75, 0.79), verdicts.Stats(0.77, 0.038, 3, 0.73, 0.81)
+    assert explain.seeds_needed(stable, stable, RULES) == 3
+    assert explain.seeds_needed(stable, spread, RULES) == 5
+    assert explain.seeds_needed(spread, stable, RULES) == 5

@@ -154,7 +154,8 @@ def derived_variants():
 
 
 def seeds_of(variant):
-    """A variant's seeds: `seeds`, and more_seeds for a row that needs them; a variant
+    """A variant's seeds: `seeds`, and more_seeds for a row (or a hypothesis's variant)
+    that needs them; a variant
     derived from a hypothesis has its row's seeds (it explains only with as many), or
     only those its plan made if the plan stopped it."""
     derived = derived_variants()
@@ -167,7 +168,8 @@ def seeds_of(variant):
         return stopped
     row = derived[variant].row if variant in derived else variant
     more = config["more_seeds"]
-    return config["seeds"] + (more["seeds"] if row in more["rows"] else [])
+    unstable = row in more["rows"] or variant in more.get("variants", [])
+    return config["seeds"] + (more["seeds"] if unstable else [])
 
 
 def all_runs(family, variants, name="metrics.json"):

@@ -162,6 +162,10 @@ def check_semantics(config: dict) -> None:
     for index, row in enumerate(config["more_seeds"]["rows"]):
         if row not in report_rows():
             raise PipelineError(f"config key more_seeds.rows.{index}: {row!r} is not a row of the report ({REPORT_NUMBERS.name})")
+    derived = hypotheses.derived_variants(config)
+    for index, variant in enumerate(config["more_seeds"].get("variants", [])):
+        if variant not in derived:
+            raise PipelineError(f"config key more_seeds.variants.{index}: {variant!r} is not a hypothesis's variant")
 
 
 def optimizer_entries(config: dict):

@@ -3,11 +3,12 @@
 For each touched row a hypothesis has an effect: its runs (the derived variant's, or
 the row's own runs read another way) beside the row as run and the report's number.
 A row's status is `inside` (the band of the report), `outside`, `breaks` (it moves the row
-out of its band, or more than the band further from the report than as run),
-`needs seeds` (fewer seeds than the row and than min_seeds, or than unstable_seeds
-where the row's sd exceeds the band), `not run`, or
-`run before registration`. The hypothesis explains a row only if it is inside there
-and breaks no touched row, every touched row being tested with enough seeds.
+out of its band, or more than the band further from the report than as run), `not run`,
+`not recorded` (a reading no run records) or `run before registration`; it is
+provisional with fewer seeds than the row and than min_seeds, or than unstable_seeds
+where the row's sd or the hypothesis's own sd exceeds the band. The hypothesis explains
+a row only if it is inside there and breaks no touched row, every touched row being
+tested with enough seeds.
 """
 
 from __future__ import annotations
@@ -84,16 +85,17 @@ def effects(runs: pd.DataFrame, protocol: dict, report: dict[str, float], parts:
             status = row_status(report[row], as_run, with_h, early, rules)
             if reading and with_h is None and as_run is not None:
                 status = "not recorded"
-            short = with_h is not None and with_h.n < seeds_needed(as_run, rules)
+            short = with_h is not None and with_h.n < seeds_needed(as_run, with_h, rules)
             loss = seed_stats(mine, variant, "loss_mean") if not reading else None
             found.append(Effect(name, row, variant, report[row], as_run, with_h, status, short, loss))
     return found
 
 
-def seeds_needed(as_run: Stats | None, rules: Rules) -> int:
+def seeds_needed(as_run: Stats | None, with_h: Stats | None, rules: Rules) -> int:
     """As many seeds as the row, and at least min_seeds; unstable_seeds where the row's sd
-    exceeds the band (the row itself needs them: config more_seeds gives them to both)."""
-    unstable = as_run is not None and as_run.n > 1 and as_run.sd > rules.accuracy_band
+    or the hypothesis's own exceeds the band (config more_seeds gives them: `rows` to a
+    row and every variant of it, `variants` to one hypothesis's variant)."""
+    unstable = any(s is not None and s.n > 1 and s.sd > rules.accuracy_band for s in (as_run, with_h))
     return max(rules.min_seeds, as_run.n if as_run else 0, rules.unstable_seeds if unstable else 0)
 
 

@@ -56,7 +56,7 @@ def reason(variant: str, seeds: list[int], wanted: Wanted, derived: Derived) -> 
     else:
         why = f"world variant ({' + '.join(names)}) of {row}"
     if any(s not in wanted.base_seeds for s in seeds):
-        why += "; its row's sd exceeds the band (more_seeds)"
+        why += "; an sd above the band, its row's or its own (more_seeds)"
     return why
 
 
