@@ -1,6 +1,7 @@
 """The verdict rules of docs/verdicts.md, on hand-made runs."""
 
 import math
+import pathlib
 import re
 
 import pandas as pd
@@ -363,3 +364,27 @@ def test_a_hypothesis_whose_own_sd_exceeds_the_band_is_provisional_short_of_5_se
     assert explain.seeds_needed(stable, stable, RULES) == 3
     assert explain.seeds_needed(stable, spread, RULES) == 5
     assert explain.seeds_needed(spread, stable, RULES) == 5
+
+
+def test_peers_give_a_range_beside_the_report_and_an_unverified_number_stays_out_of_it():
+    peers = pd.DataFrame([
+        {"row": "baseline", "metric": "accuracy", "number": 0.397, "protocol_note": "final acc"},
+        {"row": "baseline", "metric": "accuracy", "number": 0.507, "protocol_note": "early stopping"},
+        {"row": "baseline", "metric": "accuracy", "number": 0.548, "protocol_note": "UNVERIFIED column: 4th"},
+        {"row": "other", "metric": "accuracy", "number": 0.10, "protocol_note": ""},
+    ])
+    found = reproduction_tables.peer_columns(peers, "baseline", "test_accuracy", 0.35, RULES.accuracy_band)
+    assert found == {"peers": 2, "peer_low": 0.397, "peer_high": 0.507, "report_outside_peers": True,
+                     "peers_unverified": 1}
+    inside = reproduction_tables.peer_columns(peers, "baseline", "test_accuracy", 0.38, RULES.accuracy_band)
+    assert not inside["report_outside_peers"]  # 38 is within the band of 39.7
+    assert verdict_markdown.peers(*found.values()) == "39.7–50.7 (n=2) report outside by > band (+1 unverified)"
+
+
+def test_every_peer_number_names_a_report_row_and_an_accuracy_is_a_fraction():
+    from cz4042.config import report_rows
+
+    peers = pd.read_csv(pathlib.Path(__file__).parents[1] / "workflow/reference/peers.csv")
+    assert set(peers["row"]) <= report_rows(), set(peers["row"]) - report_rows()
+    assert set(peers["metric"]) <= {"accuracy", "seconds"} and peers["repository"].str.contains("/").all()
+    assert peers.loc[peers["metric"] == "accuracy", "number"].between(0, 1).all()

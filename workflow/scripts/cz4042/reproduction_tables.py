@@ -161,13 +161,20 @@ def protocol_label(main: Stats | None, others: pd.DataFrame, protocol: dict) -> 
 
 def peer_columns(peers: pd.DataFrame, row: str, metric: str, report: float, band: float) -> dict:
     """Peers' count and range for an accuracy row, and whether the report lies outside
-    it by more than the band (with two or more peers). Context, never a verdict."""
+    it by more than the band (with two or more peers). A number whose note starts
+    `UNVERIFIED` (what it measures was not read in their code) is counted apart, never in
+    the range. Context, never a verdict."""
     if metric != "test_accuracy":
-        return {"peers": 0, "peer_low": math.nan, "peer_high": math.nan, "report_outside_peers": False}
-    values = peers.loc[(peers["row"] == row) & (peers["metric"] == "accuracy"), "number"].astype(float)
+        return {"peers": 0, "peer_low": math.nan, "peer_high": math.nan, "report_outside_peers": False,
+                "peers_unverified": 0}
+    mine = peers[(peers["row"] == row) & (peers["metric"] == "accuracy")]
+    notes = mine["protocol_note"] if "protocol_note" in mine else pd.Series("", index=mine.index)
+    unverified = notes.fillna("").str.startswith("UNVERIFIED")
+    values = mine.loc[~unverified, "number"].astype(float)
     outside = len(values) >= 2 and not (values.min() - band <= report <= values.max() + band)
     return {"peers": len(values), "peer_low": values.min() if len(values) else math.nan,
-            "peer_high": values.max() if len(values) else math.nan, "report_outside_peers": bool(outside)}
+            "peer_high": values.max() if len(values) else math.nan, "report_outside_peers": bool(outside),
+            "peers_unverified": int(unverified.sum())}
 
 
 def report_runs(runs: pd.DataFrame, protocol: dict, rows: dict[str, str]) -> pd.DataFrame:

@@ -34,11 +34,12 @@ def interval(metric: str, low: float, high: float) -> str:
     return f"{100 * low:.1f}–{100 * high:.1f}"
 
 
-def peers(n: int, low: float, high: float, outside: bool) -> str:
+def peers(n: int, low: float, high: float, outside: bool, unverified: int = 0) -> str:
+    aside = f" (+{unverified} unverified)" if unverified else ""
     if not n:
-        return "—"
+        return "—" + aside
     text = f"{100 * low:.1f}" if n == 1 else f"{100 * low:.1f}–{100 * high:.1f}"
-    return f"{text} (n={n})" + (" report outside by > band" if outside else "")
+    return f"{text} (n={n})" + (" report outside by > band" if outside else "") + aside
 
 
 def reproduced_detail(table: pd.DataFrame, prefix: str) -> str:
@@ -100,8 +101,8 @@ def reproduction_markdown(table: pd.DataFrame, worlds: list[str], title: str, no
                 m, table[f"{world}_ours"], table[f"{world}_seeds"], table[f"{world}_verdict"],
                 table[f"{world}_variant"], table["run_variant"], table[f"{world}_flags"].fillna(""),
                 table[f"{world}_caveats"].fillna(""), table[f"{world}_reading"].fillna(""))]
-    shown["peers"] = [peers(n, lo, hi, out) for n, lo, hi, out in
-                      zip(table["peers"], table["peer_low"], table["peer_high"], table["report_outside_peers"])]
+    shown["peers"] = [peers(*p) for p in zip(table["peers"], table["peer_low"], table["peer_high"],
+                                            table["report_outside_peers"], table["peers_unverified"])]
     missing = table[table["missing_runs"].fillna("") != ""]
     needed = [f"- {label}: {text}" for label, text in zip(missing["label"], missing["missing_runs"])]
     accuracy = table[m == "test_accuracy"].drop_duplicates("run_variant")
