@@ -58,6 +58,13 @@ def reproduced_detail(table: pd.DataFrame, prefix: str) -> str:
     return text + "."
 
 
+def same_count(both: pd.DataFrame, prefix: str) -> str:
+    """'11' or '11 (1 provisional)': reproduced numbers, and how many of them still ask for seeds."""
+    done = both[both[f"{prefix}verdict"].eq("reproduced")]
+    flagged = int((done[f"{prefix}flags"].fillna("") != "").sum())
+    return f"{len(done)}" + (f" ({flagged} provisional)" if flagged else "")
+
+
 def summary_lines(table: pd.DataFrame, worlds: list[str], min_seeds: int = 3) -> list[str]:
     """One line per world: numbers reproduced of those compared, and every verdict count;
     then, per world, both worlds on the same numbers (those each has run with min_seeds)."""
@@ -71,10 +78,9 @@ def summary_lines(table: pd.DataFrame, worlds: list[str], min_seeds: int = 3) ->
     for world in worlds:
         both = table[table["counted"].astype(bool) & (table["seeds"] >= min_seeds)
                      & (table[f"{world}_seeds"] >= min_seeds) & ~table["metric"].eq("train_seconds")]
-        same = {c: int(both[c].eq("reproduced").sum()) for c in ("verdict", f"{world}_verdict")}
+        same = {p: same_count(both, p) for p in ("", f"{world}_")}
         lines.append(f"- **same numbers, both worlds** ({len(both)} numbers each world has run with at least "
-                     f"{min_seeds} seeds): default reading {same['verdict']} reproduced, {world} "
-                     f"{same[f'{world}_verdict']}.")
+                     f"{min_seeds} seeds): default reading {same['']} reproduced, {world} {same[f'{world}_']}.")
     return lines
 
 
