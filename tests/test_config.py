@@ -226,3 +226,14 @@ def test_a_hypothesis_stopped_by_its_plan_keeps_only_the_runs_it_made():
     assert "baseline_full_batch" in derived and "grid_10x10_full_batch" not in derived
     assert hypotheses.stopped_seeds(CONFIG, derived["baseline_full_batch"]) == [1]
     assert hypotheses.stopped_seeds(CONFIG, derived["baseline_starter_layout"]) is None
+
+
+def test_a_switch_that_joined_a_world_later_dates_the_combined_variant_from_then():
+    """title + pool on char CNN + dropout: were pool to join the world after it was
+    composed, that row's combined variant counts only runs made after pool joined."""
+    config = broken("worlds.starter_2019.joined", {"unscaled": "2026-12-02T07:20Z", "pool": "2026-12-03T00:00Z"})
+    cfg.validate(config, SCHEMA)
+    rows = hypotheses.world_rows(config, "starter_2019")
+    assert rows["char_cnn_dropout"][0] == "char_cnn_dropout_title_pool"
+    assert rows["char_cnn_dropout"][2] == "2026-12-03T00:00Z"
+    assert rows["char_cnn"][2] < "2026-12-03T00:00Z"  # title alone: its own registration

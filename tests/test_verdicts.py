@@ -388,3 +388,13 @@ def test_every_peer_number_names_a_report_row_and_an_accuracy_is_a_fraction():
     assert set(peers["row"]) <= report_rows(), set(peers["row"]) - report_rows()
     assert set(peers["metric"]) <= {"accuracy", "seconds"} and peers["repository"].str.contains("/").all()
     assert peers.loc[peers["metric"] == "accuracy", "number"].between(0, 1).all()
+
+
+def test_breaking_is_leaving_the_band_even_by_a_little_or_moving_away_by_more_than_it():
+    """As docs/verdicts.md states: a row 2.9 points from the report moved to 3.1 breaks
+    (it was reproduced and is not); a row outside moved 2 points further is only outside."""
+    row = lambda mean: verdicts.Stats(mean, 0.01, 3, mean, mean)  # noqa: E731
+    assert explain.row_status(0.70, row(0.729), row(0.731), False, RULES) == "breaks"
+    assert explain.row_status(0.70, row(0.75), row(0.77), False, RULES) == "outside"
+    assert explain.row_status(0.70, row(0.75), row(0.79), False, RULES) == "breaks"
+    assert explain.row_status(0.70, row(0.75), row(0.72), False, RULES) == "inside"

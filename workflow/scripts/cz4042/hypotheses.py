@@ -123,10 +123,11 @@ def derived_variants(config: dict) -> dict[str, Ablation]:
 
 def registered(config: dict, world: str, ablation: Ablation) -> str:
     """When a world's variant of a row was fixed: its hypothesis's registration for a
-    single one (its runs are that ablation's), the world's for a combination."""
+    single one (its runs are that ablation's), for a combination the world's, or the
+    latest member's `joined` time where one joined it later."""
     if len(ablation.hypotheses) == 1:
         return registered_on(config["hypotheses"][ablation.hypotheses[0]], ablation.row)
-    return config["worlds"][world]["registered"]
+    return composed_for(config["worlds"][world], list(ablation.hypotheses))
 
 
 def derived_entry(config: dict, ablation: Ablation, row_entry: dict) -> dict:
