@@ -123,6 +123,8 @@ def test_variant_views_carry_only_that_variant():
     ("worlds.starter_2019.hypotheses", ["title", "tf2"],
      "config key worlds.starter_2019.hypotheses.1: no hypothesis 'tf2'"),
     ("more_seeds.rows", ["word_gru9"], "config key more_seeds.rows.0: 'word_gru9' is not a row of the report"),
+    ("more_seeds.variants", ["word_lstm_norm9"],
+     "config key more_seeds.variants.0: 'word_lstm_norm9' is not a hypothesis's variant"),
 ])
 def test_switches_and_hypotheses_a_variant_cannot_use_are_rejected(path, value, message):
     assert_rejected(path, value, message)

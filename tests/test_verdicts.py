@@ -324,7 +324,7 @@ def test_a_claim_is_also_judged_on_the_reports_own_numbers_by_the_same_rules():
                                 "t": "holds: word 2716 s vs char 26241 s: x9.66", "c": "—", "m": "not printed"}
 
 
-def test_similar_loss_holds_only_within_the_loss_factor_at_every_50th_epoch():
+def test_similar_loss_holds_only_within_the_loss_factor_early_and_at_every_50th_epoch():
     import numpy as np
 
     epochs = np.arange(1, 501)
@@ -336,13 +336,21 @@ def test_similar_loss_holds_only_within_the_loss_factor_at_every_50th_epoch():
     verdict, said = claims.similar_loss("apart", "gd", histories, RULES)
     assert verdict == "contradicted" and "epoch 250" in said
     assert claims.similar_loss("momentum", "gd", histories, RULES)[0] == "not run"
+    early = base.assign(train_loss=np.where(epochs == 5, base["train_loss"] * 4, base["train_loss"]))
+    assert claims.similar_loss("early", "gd", {**histories, "early": [early]}, RULES)[0] == "contradicted"
+    tiny = pd.DataFrame({"epoch": epochs, "train_loss": 1e-6}), pd.DataFrame({"epoch": epochs, "train_loss": 1e-4})
+    assert claims.similar_loss("t0", "t1", {"t0": [tiny[0]], "t1": [tiny[1]]}, RULES)[0] == "holds"  # both ~0
+    short = {"s": [base.head(3)], "gd": [base.head(3)]}
+    assert claims.similar_loss("s", "gd", short, RULES)[0] == "holds"  # epoch 1 is compared
+    assert claims.similar_loss("s", "gd", {"s": [base.iloc[[1]]], "gd": [base.iloc[[1]]]}, RULES)[0] == "not run"
 
 
 def test_a_report_accuracy_no_count_over_the_test_set_gives_is_a_caveat_not_a_verdict():
     """7.37 % and 5.26 % are k/700 for no k (51/700 = 7.29, 52/700 = 7.43); 88 % and 66.3 %
     are (616/700, 464/700 = 66.29); the caveat leaves the verdict as it is."""
     assert not verdicts.is_a_count(0.0737, 700) and not verdicts.is_a_count(0.0526, 700)
-    assert verdicts.is_a_count(0.88, 700) and verdicts.is_a_count(0.663, 700) and verdicts.is_a_count(0.35, 2000)
+    assert verdicts.is_a_count(0.88, 700) and verdicts.is_a_count(0.663, 700) and verdicts.is_a_count(0.491, 700)
+    assert not verdicts.is_a_count(0.0737, 2000) and verdicts.is_a_count(0.35, 2000)
     main = verdicts.Stats(0.082, 0.011, 3, 0.071, 0.093, 0.081)
     assert verdicts.caveats("test_accuracy", 0.0737, main, 700, RULES) == ["report 7.37 % is not k/700 for any k"]
     assert verdicts.caveats("final_train_loss", 0.0737, main, 700, RULES) == []
@@ -375,10 +383,24 @@ def test_peers_give_a_range_beside_the_report_and_an_unverified_number_stays_out
     ])
     found = reproduction_tables.peer_columns(peers, "baseline", "test_accuracy", 0.35, RULES.accuracy_band)
     assert found == {"peers": 2, "peer_low": 0.397, "peer_high": 0.507, "report_outside_peers": True,
-                     "peers_unverified": 1}
+                     "peers_unverified": 1, "peer_inputs": ""}
     inside = reproduction_tables.peer_columns(peers, "baseline", "test_accuracy", 0.38, RULES.accuracy_band)
     assert not inside["report_outside_peers"]  # 38 is within the band of 39.7
     assert verdict_markdown.peers(*found.values()) == "39.7–50.7 (n=2) report outside by > band (+1 unverified)"
+
+
+def test_peers_reading_the_chars_differently_are_ranged_apart():
+    """66.3 lies inside the mixed range 42.0-70.0 but outside both the title peers'
+    (42.0-42.1) and the paragraph peer's (70.0, by 3.7 points): outside."""
+    peers = pd.DataFrame([
+        {"row": "char_rnn", "metric": "accuracy", "number": 0.420, "char_input": "title", "protocol_note": ""},
+        {"row": "char_rnn", "metric": "accuracy", "number": 0.421, "char_input": "title", "protocol_note": ""},
+        {"row": "char_rnn", "metric": "accuracy", "number": 0.700, "char_input": "paragraph", "protocol_note": ""},
+    ])
+    found = reproduction_tables.peer_columns(peers, "char_rnn", "test_accuracy", 0.663, RULES.accuracy_band)
+    assert found["report_outside_peers"] and found["peer_inputs"] == "title: 42.0–42.1 (n=2); paragraph: 70.0 (n=1)"
+    near = reproduction_tables.peer_columns(peers, "char_rnn", "test_accuracy", 0.68, RULES.accuracy_band)
+    assert not near["report_outside_peers"]
 
 
 def test_every_peer_number_names_a_report_row_and_an_accuracy_is_a_fraction():

@@ -10,7 +10,8 @@ accuracy at `epoch` lies within the band of its final accuracy), loss_converges_
 training loss at `epoch` has made at least 90% of its drop from epoch 1 to the last
 epoch), loss_spike (a's training loss jumps above 10x the median of the surrounding 200
 epochs, and 0.1 above it, within 50 epochs of `epoch`), similar_loss (a's training loss
-lies within the loss factor of b's at every 50th epoch, each the mean over seeds).
+lies within the loss factor of b's at epochs 1, 5, 10, 20 and every 50th, each the mean
+over seeds; both near zero count as alike).
 
 Each claim is also judged on the report's own numbers (its tables, one "run" per row)
 where it compares numbers the report prints: a claim its own tables contradict is shown so.
@@ -131,21 +132,29 @@ def loss_spike(a: str, epoch: int, histories: dict[str, list[pd.DataFrame]]) -> 
     return ("holds" if spiked else "contradicted"), said
 
 
-SIMILAR_EVERY = 50  # similar_loss compares the curves at every this many epochs
+SIMILAR_EPOCHS = (1, 5, 10, 20, *range(50, 10_001, 50))  # early epochs, where a "rate" shows, then every 50th
 
 
 def similar_loss(a: str, b: str, histories: dict[str, list[pd.DataFrame]], rules: Rules) -> tuple[str, str]:
-    """a's training-loss curve follows b's: within the loss factor at every 50th epoch."""
+    """a's training-loss curve follows b's: within the loss factor (the rule for a
+    reproduced loss) at epochs 1, 5, 10, 20 and every 50th, each the mean over seeds;
+    two losses both at most near_zero_loss count as alike (near zero, factors are noise)."""
     missing = [v for v in (a, b) if not histories.get(v)]
     if missing:
         return "not run", f"no runs of {', '.join(missing)}"
     curves = {v: pd.concat(histories[v]).groupby("epoch")["train_loss"].mean() for v in (a, b)}
-    epochs = [e for e in curves[a].index if e % SIMILAR_EVERY == 0 and e in curves[b].index]
-    worst = max(epochs, key=lambda e: loss_ratio(curves[a][e], curves[b][e]))
-    ratio = loss_ratio(curves[a][worst], curves[b][worst])
-    said = (f"{a} vs {b} training loss at every {SIMILAR_EVERY}th epoch: at most x{ratio:.2f} apart "
+    epochs = [e for e in SIMILAR_EPOCHS if e in curves[a].index and e in curves[b].index]
+    if not epochs:
+        return "not run", f"no epoch of {SIMILAR_EPOCHS[:5]}... in both runs' histories"
+
+    def apart(e: int) -> float:
+        x, y = curves[a][e], curves[b][e]
+        return 1.0 if max(x, y) <= rules.near_zero_loss else loss_ratio(x, y)
+
+    worst = max(epochs, key=apart)
+    said = (f"{a} vs {b} training loss at epochs 1, 5, 10, 20 and every 50th: at most x{apart(worst):.2f} apart "
             f"(epoch {worst}: {curves[a][worst]:.3g} vs {curves[b][worst]:.3g})")
-    return ("holds" if ratio <= rules.loss_factor else "contradicted"), said
+    return ("holds" if apart(worst) <= rules.loss_factor else "contradicted"), said
 
 
 REPORT_KINDS = {"higher": "test_accuracy", "higher_by": "test_accuracy", "not_higher": "test_accuracy",
@@ -160,8 +169,11 @@ def by_report(kind: str, a: str, others: list[str], points: float | None, refere
     if kind not in REPORT_KINDS or reference is None:
         return "—"
     column = REPORT_KINDS[kind]
-    printed = dict(reference[["variant", column]].dropna().drop_duplicates("variant").itertuples(index=False))
-    if any(v not in printed for v in [a, *others]):
+    values = reference[["variant", column]].dropna().groupby("variant")[column]
+    if (values.nunique() > 1).any():  # a row printed twice must be the same number (report_2019.csv)
+        raise PipelineError(f"report_2019.csv: {column} differs between rows of the same variant")
+    printed = values.first().to_dict()
+    if any(v not in printed or printed[v] <= 0 for v in [a, *others]):
         return "not printed"
     if kind == "faster":  # the report prints whole training times
         ratio = printed[others[0]] / printed[a]
@@ -210,8 +222,9 @@ def judge_claims(claims: pd.DataFrame, runs: pd.DataFrame, histories: dict[str, 
             f" at epoch {int(claim.epoch)}" if pd.notna(claim.epoch) else "") + (
             f" by {points:g} pts" if claim.kind == "higher_by" else "")
         printed = str(claim.b).split() if isinstance(claim.b, str) else []  # the report's names: no grid_best map
+        twin = getattr(claim, "same_pair_as", None)
         rows.append({"id": claim.id, "section": claim.section, "quote": claim.quote, "compares": compared,
-                     "ours": said, "verdict": verdict,
+                     "ours": said, "verdict": verdict, "same_pair_as": twin if isinstance(twin, str) else "",
                      "report_numbers": by_report(claim.kind, claim.a, printed, points, reference, rules)})
     return pd.DataFrame(rows)
 
@@ -224,6 +237,9 @@ def check_claims(claims: pd.DataFrame) -> None:
     """Every claim has a known kind, what that kind compares, and a positive gain for higher_by."""
     where = "workflow/reference/report_claims.csv"
     for claim in claims.itertuples(index=False):
+        twin = getattr(claim, "same_pair_as", None)
+        if isinstance(twin, str) and twin and twin not in set(claims["id"]):
+            raise PipelineError(f"{where}: claim {claim.id}: same_pair_as names no claim: {twin!r}")
         if claim.kind not in KINDS:
             raise PipelineError(f"{where}: claim {claim.id}: unknown kind {claim.kind!r} (known: {', '.join(KINDS)})")
         points = getattr(claim, "points", None)
@@ -245,13 +261,22 @@ def provisional(kind: str, variants: list[str], runs: pd.DataFrame, rules: Rules
     return f" (provisional: {'; '.join(why)})" if why else ""
 
 
-def claim_counts(verdicts: pd.Series) -> str:
-    """'holds 6, holds (provisional) 4, ...': each verdict's count, its reasons dropped."""
-    kinds = verdicts.str.replace(r" \(provisional.*", " (provisional)", regex=True)
+def claim_counts(table: pd.DataFrame) -> str:
+    """'holds 6, holds (provisional) 4, ...': each verdict's count, its reasons dropped;
+    a claim on the same pair as a stronger one (`same_pair_as`) is not counted: the
+    stronger one holding implies it."""
+    counted = table["verdict"][table["same_pair_as"].fillna("") == ""]
+    kinds = counted.str.replace(r" \(provisional.*", " (provisional)", regex=True)
     return ", ".join(f"{k} {v}" for k, v in kinds.value_counts().items())
 
 
+def counted_claims(table: pd.DataFrame) -> int:
+    return int((table["same_pair_as"].fillna("") == "").sum())
+
+
 def claims_markdown(table: pd.DataFrame, title: str, notes: list[str]) -> str:
-    shown = table.rename(columns={"report_numbers": "on the report's own numbers"})
-    return "\n".join([f"# {title}", "", *notes, "", f"Claims: {claim_counts(table['verdict'])}.", "",
-                      shown.to_markdown(index=False), ""])
+    shown = table.assign(verdict=[v + (f" [same pair as {t}, which states more: not counted]" if t else "")
+                                  for v, t in zip(table["verdict"], table["same_pair_as"].fillna(""))])
+    shown = shown.drop(columns="same_pair_as").rename(columns={"report_numbers": "on the report's own numbers"})
+    head = f"Claims ({counted_claims(table)} counted of {len(table)}): {claim_counts(table)}."
+    return "\n".join([f"# {title}", "", *notes, "", head, "", shown.to_markdown(index=False), ""])

@@ -123,11 +123,12 @@ def derived_variants(config: dict) -> dict[str, Ablation]:
 
 def registered(config: dict, world: str, ablation: Ablation) -> str:
     """When a world's variant of a row was fixed: its hypothesis's registration for a
-    single one (its runs are that ablation's), for a combination the world's, or the
-    latest member's `joined` time where one joined it later."""
+    single one (its runs are that ablation's), for a combination the latest of the
+    world's time, a member's `joined` time and a member's time for this row (`added`)."""
+    members = [registered_on(config["hypotheses"][h], ablation.row) for h in ablation.hypotheses]
     if len(ablation.hypotheses) == 1:
-        return registered_on(config["hypotheses"][ablation.hypotheses[0]], ablation.row)
-    return composed_for(config["worlds"][world], list(ablation.hypotheses))
+        return members[0]
+    return max(composed_for(config["worlds"][world], list(ablation.hypotheses)), *members)
 
 
 def derived_entry(config: dict, ablation: Ablation, row_entry: dict) -> dict:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .claims import claim_counts
+from .claims import claim_counts, counted_claims
 from .verdict_markdown import summary_lines
 
 START, END = "<!-- summary:start -->", "<!-- summary:end -->"
@@ -25,14 +25,14 @@ def summary(tables: Path, shown: str | None = None, min_seeds: int = 3) -> str:
     reproduction["counted"] = reproduction["counted"].astype(str).eq("True")
     worlds = [c.removesuffix("_verdict") for c in reproduction.columns if c.endswith("_verdict")]
     claims = pd.read_csv(tables / "claims.csv")
-    counts = claim_counts(claims["verdict"])
+    counts = claim_counts(claims)
     runs = reproduction.loc[(reproduction["metric"] == "test_accuracy") & reproduction["counted"], "seeds"]
     return "\n".join([
         f"From `{shown or tables.as_posix()}` ({len(reproduction[reproduction['counted']])} report numbers, each counted "
         f"once; {int((runs > 0).sum())} accuracy rows with runs of the report's protocol):",
         "",
         *summary_lines(reproduction, worlds, min_seeds),
-        f"- **the report's claims** ({len(claims)}): {counts}.",
+        f"- **the report's claims** ({counted_claims(claims)} counted of {len(claims)}): {counts}.",
     ])
 
 

@@ -161,20 +161,31 @@ def protocol_label(main: Stats | None, others: pd.DataFrame, protocol: dict) -> 
 
 def peer_columns(peers: pd.DataFrame, row: str, metric: str, report: float, band: float) -> dict:
     """Peers' count and range for an accuracy row, and whether the report lies outside
-    it by more than the band (with two or more peers). A number whose note starts
-    `UNVERIFIED` (what it measures was not read in their code) is counted apart, never in
-    the range. Context, never a verdict."""
+    it by more than the band (with two or more peers): outside every input group's own
+    range where the peers read the chars differently (`char_input`: a mixed range only
+    widens). A number whose note starts `UNVERIFIED` (what it measures was not read in
+    their code) is counted apart, never in a range. Context, never a verdict."""
     if metric != "test_accuracy":
         return {"peers": 0, "peer_low": math.nan, "peer_high": math.nan, "report_outside_peers": False,
-                "peers_unverified": 0}
+                "peers_unverified": 0, "peer_inputs": ""}
     mine = peers[(peers["row"] == row) & (peers["metric"] == "accuracy")]
     notes = mine["protocol_note"] if "protocol_note" in mine else pd.Series("", index=mine.index)
     unverified = notes.fillna("").str.startswith("UNVERIFIED")
-    values = mine.loc[~unverified, "number"].astype(float)
-    outside = len(values) >= 2 and not (values.min() - band <= report <= values.max() + band)
+    mine = mine[~unverified]
+    values = mine["number"].astype(float)
+    inputs = (mine["char_input"] if "char_input" in mine else pd.Series("", index=mine.index)).fillna("")
+    groups = [values[inputs == name] for name in dict.fromkeys(inputs)]
+    outside = len(values) >= 2 and all(not (g.min() - band <= report <= g.max() + band) for g in groups)
+    split = "; ".join(f"{name}: {peer_range(g)}" for name, g in zip(dict.fromkeys(inputs), groups)) \
+        if len(groups) > 1 else ""
     return {"peers": len(values), "peer_low": values.min() if len(values) else math.nan,
             "peer_high": values.max() if len(values) else math.nan, "report_outside_peers": bool(outside),
-            "peers_unverified": int(unverified.sum())}
+            "peers_unverified": int(unverified.sum()), "peer_inputs": split}
+
+
+def peer_range(values: pd.Series) -> str:
+    low, high = 100 * values.min(), 100 * values.max()
+    return (f"{low:.1f}" if len(values) == 1 else f"{low:.1f}–{high:.1f}") + f" (n={len(values)})"
 
 
 def report_runs(runs: pd.DataFrame, protocol: dict, rows: dict[str, str]) -> pd.DataFrame:

@@ -34,12 +34,13 @@ def interval(metric: str, low: float, high: float) -> str:
     return f"{100 * low:.1f}–{100 * high:.1f}"
 
 
-def peers(n: int, low: float, high: float, outside: bool, unverified: int = 0) -> str:
+def peers(n: int, low: float, high: float, outside: bool, unverified: int = 0, inputs: str = "") -> str:
     aside = f" (+{unverified} unverified)" if unverified else ""
     if not n:
         return "—" + aside
     text = f"{100 * low:.1f}" if n == 1 else f"{100 * low:.1f}–{100 * high:.1f}"
-    return f"{text} (n={n})" + (" report outside by > band" if outside else "") + aside
+    text += f" (n={n}; {inputs})" if inputs else f" (n={n})"
+    return text + (" report outside by > band" if outside else "") + aside
 
 
 def reproduced_detail(table: pd.DataFrame, prefix: str) -> str:
@@ -108,7 +109,8 @@ def reproduction_markdown(table: pd.DataFrame, worlds: list[str], title: str, no
                 table[f"{world}_variant"], table["run_variant"], table[f"{world}_flags"].fillna(""),
                 table[f"{world}_caveats"].fillna(""), table[f"{world}_reading"].fillna(""))]
     shown["peers"] = [peers(*p) for p in zip(table["peers"], table["peer_low"], table["peer_high"],
-                                            table["report_outside_peers"], table["peers_unverified"])]
+                                            table["report_outside_peers"], table["peers_unverified"],
+                                            table["peer_inputs"].fillna(""))]
     missing = table[table["missing_runs"].fillna("") != ""]
     needed = [f"- {label}: {text}" for label, text in zip(missing["label"], missing["missing_runs"])]
     accuracy = table[m == "test_accuracy"].drop_duplicates("run_variant")

@@ -212,7 +212,7 @@ def caveats(metric: str, report: float, main: Stats | None, test_examples: int |
     accuracy that no count of right answers over the test set can give (its test
     evaluation was not a plain accuracy), and a spread still wider than the band at the
     seeds the rules ask for, whose median and mean fall on either side of the band's
-    edge (one seed moves the mean across it)."""
+    edge (the verdict reads the mean; its seeds disagree about it)."""
     found = []
     if metric == "test_accuracy" and test_examples and not is_a_count(report, test_examples):
         found.append(f"report {100 * report:g} % is not k/{test_examples} for any k")
