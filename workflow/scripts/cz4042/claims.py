@@ -19,6 +19,8 @@ where it compares numbers the report prints: a claim its own tables contradict i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from .errors import PipelineError
@@ -28,6 +30,22 @@ from .verdicts import Rules, Stats, flags, loss_ratio, seed_stats
 SPIKE_FACTOR = 10  # a spike: one epoch's loss above this many times the window's median
 SPIKE_FLOOR = 0.1  # ... and above it by this much at least (near-zero losses jitter by large factors)
 SPIKE_REACH = 50  # epochs either side of the claimed epoch where the spike may fall
+
+
+@dataclass(frozen=True)
+class Kind:
+    compares: bool  # a against `b` (else: a's own curve at `epoch`)
+    about_accuracy: bool  # its provisional mark reads the accuracy's flags (else: the seed count only)
+    printed: str | None  # the report_2019.csv column it can be judged on, if any
+
+
+KINDS = {
+    "higher": Kind(True, True, "test_accuracy"), "higher_by": Kind(True, True, "test_accuracy"),
+    "not_higher": Kind(True, True, "test_accuracy"), "best_of": Kind(True, True, "test_accuracy"),
+    "faster": Kind(True, False, "train_seconds"), "similar_loss": Kind(True, False, None),
+    "converges_by": Kind(False, True, None), "loss_converges_by": Kind(False, False, None),
+    "loss_spike": Kind(False, False, None),
+}
 
 
 def _pct(s: Stats) -> str:
@@ -157,8 +175,6 @@ def similar_loss(a: str, b: str, histories: dict[str, list[pd.DataFrame]], rules
     return ("holds" if apart(worst) <= rules.loss_factor else "contradicted"), said
 
 
-REPORT_KINDS = {"higher": "test_accuracy", "higher_by": "test_accuracy", "not_higher": "test_accuracy",
-                "best_of": "test_accuracy", "faster": "train_seconds"}
 
 
 def by_report(kind: str, a: str, others: list[str], points: float | None, reference: pd.DataFrame,
@@ -166,9 +182,9 @@ def by_report(kind: str, a: str, others: list[str], points: float | None, refere
     """The claim judged on the report's own tables, as if each of its numbers were one run
     (the same rule as ours); "—" where the report prints no numbers for what it compares
     (a curve's shape)."""
-    if kind not in REPORT_KINDS or reference is None:
+    column = KINDS[kind].printed
+    if column is None or reference is None:
         return "—"
-    column = REPORT_KINDS[kind]
     values = reference[["variant", column]].dropna().groupby("variant")[column]
     if (values.nunique() > 1).any():  # a row printed twice must be the same number (report_2019.csv)
         raise PipelineError(f"report_2019.csv: {column} differs between rows of the same variant")
@@ -229,8 +245,6 @@ def judge_claims(claims: pd.DataFrame, runs: pd.DataFrame, histories: dict[str, 
     return pd.DataFrame(rows)
 
 
-ACCURACY_KINDS = ("higher", "higher_by", "not_higher", "best_of", "converges_by")
-KINDS = (*ACCURACY_KINDS, "faster", "loss_converges_by", "loss_spike", "similar_loss")
 
 
 def check_claims(claims: pd.DataFrame) -> None:
@@ -245,10 +259,9 @@ def check_claims(claims: pd.DataFrame) -> None:
         points = getattr(claim, "points", None)
         if claim.kind == "higher_by" and not (pd.notna(points) and float(points) > 0):
             raise PipelineError(f"{where}: claim {claim.id}: higher_by needs `points`, the gain it states (> 0)")
-        needs_b = claim.kind in ("higher", "higher_by", "not_higher", "best_of", "faster", "similar_loss")
-        if needs_b and not isinstance(claim.b, str):
+        if KINDS[claim.kind].compares and not isinstance(claim.b, str):
             raise PipelineError(f"{where}: claim {claim.id}: {claim.kind} compares `a` with `b`; `b` is empty")
-        if claim.kind in ("converges_by", "loss_converges_by", "loss_spike") and pd.isna(claim.epoch):
+        if not KINDS[claim.kind].compares and pd.isna(claim.epoch):
             raise PipelineError(f"{where}: claim {claim.id}: {claim.kind} needs `epoch`")
 
 
@@ -256,7 +269,7 @@ def provisional(kind: str, variants: list[str], runs: pd.DataFrame, rules: Rules
     """Why a claim's verdict is not final: a compared row with too few seeds, or, for a
     claim about accuracy, an accuracy sd above the band short of its seeds (verdicts.flags,
     as in the reproduction table)."""
-    metric = "test_accuracy" if kind in ACCURACY_KINDS else "final_train_loss"  # the latter: n only
+    metric = "test_accuracy" if KINDS[kind].about_accuracy else "final_train_loss"  # the latter: n only
     why = [f"{v}: {flag}" for v in variants for flag in flags(metric, seed_stats(runs, v, rules.statistic), rules)]
     return f" (provisional: {'; '.join(why)})" if why else ""
 
