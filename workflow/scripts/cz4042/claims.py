@@ -175,8 +175,6 @@ def similar_loss(a: str, b: str, histories: dict[str, list[pd.DataFrame]], rules
     return ("holds" if apart(worst) <= rules.loss_factor else "contradicted"), said
 
 
-
-
 def by_report(kind: str, a: str, others: list[str], points: float | None, reference: pd.DataFrame,
               rules: Rules) -> str:
     """The claim judged on the report's own tables, as if each of its numbers were one run
@@ -245,8 +243,6 @@ def judge_claims(claims: pd.DataFrame, runs: pd.DataFrame, histories: dict[str, 
     return pd.DataFrame(rows)
 
 
-
-
 def check_claims(claims: pd.DataFrame) -> None:
     """Every claim has a known kind, what that kind compares, and a positive gain for higher_by."""
     where = "workflow/reference/report_claims.csv"
@@ -278,13 +274,17 @@ def claim_counts(table: pd.DataFrame) -> str:
     """'holds 6, holds (provisional) 4, ...': each verdict's count, its reasons dropped;
     a claim on the same pair as a stronger one (`same_pair_as`) is not counted: the
     stronger one holding implies it."""
-    counted = table["verdict"][table["same_pair_as"].fillna("") == ""]
-    kinds = counted.str.replace(r" \(provisional.*", " (provisional)", regex=True)
+    kinds = table["verdict"][counted(table)].str.replace(r" \(provisional.*", " (provisional)", regex=True)
     return ", ".join(f"{k} {v}" for k, v in kinds.value_counts().items())
 
 
+def counted(table: pd.DataFrame) -> pd.Series:
+    """Which claims count: those no stronger claim on the same pair stands for."""
+    return table["same_pair_as"].fillna("") == ""
+
+
 def counted_claims(table: pd.DataFrame) -> int:
-    return int((table["same_pair_as"].fillna("") == "").sum())
+    return int(counted(table).sum())
 
 
 def claims_markdown(table: pd.DataFrame, title: str, notes: list[str]) -> str:

@@ -174,10 +174,9 @@ def peer_columns(peers: pd.DataFrame, row: str, metric: str, report: float, band
     mine = mine[~unverified]
     values = mine["number"].astype(float)
     inputs = (mine["char_input"] if "char_input" in mine else pd.Series("", index=mine.index)).fillna("")
-    groups = [values[inputs == name] for name in dict.fromkeys(inputs)]
-    outside = len(values) >= 2 and all(not (g.min() - band <= report <= g.max() + band) for g in groups)
-    split = "; ".join(f"{name}: {peer_range(g)}" for name, g in zip(dict.fromkeys(inputs), groups)) \
-        if len(groups) > 1 else ""
+    groups = {name: values[inputs == name] for name in dict.fromkeys(inputs)}
+    outside = len(values) >= 2 and all(not (g.min() - band <= report <= g.max() + band) for g in groups.values())
+    split = "; ".join(f"{name}: {peer_range(g)}" for name, g in groups.items()) if len(groups) > 1 else ""
     return {"peers": len(values), "peer_low": values.min() if len(values) else math.nan,
             "peer_high": values.max() if len(values) else math.nan, "report_outside_peers": bool(outside),
             "peers_unverified": int(unverified.sum()), "peer_inputs": split}
